@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Set up the course and then open it or test it:
+#   bash bootstrap.sh lab    JupyterLab on the course (nbgrader and Jupytext extensions active)
+#   bash bootstrap.sh test   the whole test suite, as CI runs it
+# Needs Python 3.11 (python3.11, or python3 if that is 3.11; or set PYTHON=...).
+# Installing is skipped when nothing it depends on has changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+mode="${1:-}"
+case "$mode" in
+  lab|test|setup) ;;
+  *) echo "usage: bash bootstrap.sh lab|test|setup" >&2; exit 2 ;;
+esac
+
+say() { printf '\033[1m== %s\033[0m\n' "$*"; }
+
+python_311() {
+  for candidate in "${PYTHON:-}" python3.11 python3; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  echo "Python 3.11 is required (tried \$PYTHON, python3.11, python3)." >&2
+  return 1
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages the tests drive: a real browser and the grading sandbox.
+system_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]} (Debian packages)"
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "cannot install ${missing[*]}: no apt-get on this machine" >&2; return 1
+  fi
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+venv() {
+  local requirements=requirements.txt
+  [ "$mode" = test ] && requirements=requirements-dev.txt
+  local stamp=".venv/.installed-$(cat requirements*.txt pyproject.toml | sha256sum | cut -c1-16)-$requirements"
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    say "creating .venv"
+    rm -rf .venv
+    "$(python_311)" -m venv .venv
+  fi
+  if [ ! -e "$stamp" ]; then
+    say "installing pinned packages into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+    # setuptools warns at length about editable installs; show its output only if it fails.
+    local log
+    log=$(.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1) ||
+      { echo "$log" >&2; return 1; }
+    rm -f .venv/.installed-*
+    touch "$stamp"
+  fi
+  # JupyterLab opens MyST notebooks (source/*/*.md) as notebooks, through Jupytext.
+  mkdir -p .venv/share/jupyter/lab/settings
+  cp jupyterlab-overrides.json .venv/share/jupyter/lab/settings/overrides.json
+  # nbgrader's exchange for this course (see nbgrader_config.py): it must exist and
+  # be writable by everyone who submits.
+  mkdir -p .exchange && chmod 1777 .exchange
+}
+
+venv
+case "$mode" in
+  setup) say "set up: .venv is ready" ;;
+  lab)
+    say "opening JupyterLab on the course (Ctrl-C to stop)"
+    exec .venv/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$PWD" ;;
+  test)
+    system_packages
+    say "running the test suite"
+    exec .venv/bin/python -m pytest ;;
+esac

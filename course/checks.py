@@ -1,0 +1,288 @@
+"""Tests that say which number is wrong, and the probe that hidden tests use.
+
+Visible tests call `expect_outputs`: they run a student's function on a worked
+example and, on failure, name the quantity, show expected against got, and
+recognise the classic slips (a missing factor 2, a sign, a sum for a mean).
+
+Hidden tests call `record`: it runs the student's function on randomized cases
+and displays the answers as a record.  It compares nothing itself: the grader
+(`instructor.verify`) checks each record against a reference implementation in
+its own process, so a kernel that patches numpy, these helpers or the test cells
+cannot make a hidden test pass.
+"""
+from __future__ import annotations
+
+import base64
+import importlib
+import math
+import signal
+import threading
+import warnings
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+RECORD_MIME = "application/vnd.backprop-course.record+json"
+
+# A graded function gets this long per call inside a hidden test before the
+# probe gives up on it; much shorter than nbgrader's per-cell timeout.
+SECONDS_PER_CALL = 5.0
+
+RELATIVE_TOLERANCE = 1e-6
+ABSOLUTE_TOLERANCE = 1e-9
+
+
+class CheckFailed(AssertionError):
+    """A test found a wrong answer; the message says which and how."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the message is the
+        # whole story, and the helper's internals would only bury it.
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+# ---------------------------------------------------------------------------
+# Comparing one answer with the expected one
+# ---------------------------------------------------------------------------
+
+def as_float_array(value: Any) -> np.ndarray:
+    """`value` as a float64 array, or CheckFailed saying what it was instead."""
+    if value is None:
+        raise CheckFailed("returned None: did you forget the `return` statement?")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            array = np.asarray(value, dtype=np.float64)
+    except Exception:  # noqa: BLE001 - any conversion failure is the student's answer
+        raise CheckFailed(
+            f"returned a {type(value).__name__}, which is not a number or an array of numbers"
+        ) from None
+    return array
+
+
+def _format_number(x: float) -> str:
+    return f"{x:.10g}"
+
+
+def _ratio_hint(got: np.ndarray, expected: np.ndarray, batch_size: int | None) -> str | None:
+    """Name the slip when `got` is `expected` times one constant."""
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    mask = np.abs(expected) > 1e-12 * scale
+    if not mask.any() or np.any(np.abs(got[~mask]) > 1e-6 * scale):
+        return None
+    ratios = got[mask] / expected[mask]
+    ratio = float(np.median(ratios))
+    if not np.allclose(ratios, ratio, rtol=1e-6, atol=0):
+        return None
+    known = [
+        (-1.0, "the sign is flipped: check the order in (prediction - target), and that "
+               "the gradient points uphill"),
+        (0.5, "it is half the expected value: a factor 2 from differentiating the square "
+              "is missing"),
+        (2.0, "it is twice the expected value: an extra factor 2"),
+        (-0.5, "it is minus half the expected value: both the factor 2 and the sign are off"),
+        (-2.0, "it is minus twice the expected value: an extra factor 2 and the sign flipped"),
+    ]
+    if batch_size and batch_size > 1:
+        known += [
+            (float(batch_size), f"it is {batch_size} times the expected value: you summed over "
+                                f"the {batch_size} observations where the loss takes the mean"),
+            (1.0 / batch_size, f"it is 1/{batch_size} of the expected value: you took the mean "
+                               f"where the loss takes the sum"),
+        ]
+    for value, hint in known:
+        if math.isclose(ratio, value, rel_tol=1e-6):
+            return hint
+    if ratios.size < 2:  # any two numbers have a ratio; it says nothing here
+        return None
+    return f"every entry is {ratio:.6g} times the expected value: a constant factor is off"
+
+
+def compare(label: str, got: Any, expected: Any, *, batch_size: int | None = None,
+            rtol: float = RELATIVE_TOLERANCE, atol: float = ABSOLUTE_TOLERANCE) -> str | None:
+    """None if `got` matches `expected`, else a message saying how it differs."""
+    expected = np.asarray(expected, dtype=np.float64)
+    try:
+        got = as_float_array(got)
+    except CheckFailed as failure:
+        return f"{label}: {failure}"
+    if got.shape != expected.shape:
+        if got.size == 1 and expected.size == 1:
+            got = got.reshape(expected.shape)
+        else:
+            hint = ""
+            if got.ndim == 2 and got.T.shape == expected.shape:
+                hint = " (transposed? check which axis is which)"
+            elif got.size == expected.size:
+                hint = " (same numbers of entries: reshape, or check which axis you summed over)"
+            return (f"{label}: expected an array of shape {expected.shape}, got shape "
+                    f"{got.shape}{hint}")
+    bad = ~np.isfinite(got) & np.isfinite(expected)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f" at index {index}" if got.ndim else ""
+        return (f"{label}: got {got[index] if got.ndim else got} (not a finite number){where}; "
+                f"look for an overflow (exp of a large number) or a division by zero")
+    scale = atol * max(1.0, float(np.max(np.abs(expected)))) if expected.size else atol
+    close = np.abs(got - expected) <= scale + rtol * np.abs(expected)
+    if close.all():
+        return None
+    if got.ndim == 0:
+        message = f"{label}: expected {_format_number(expected)}, got {_format_number(got)}"
+    else:
+        index = tuple(int(i) for i in np.argwhere(~close)[0])
+        message = (f"{label}: {int((~close).sum())} of {close.size} entries are wrong; first at "
+                   f"index {index}: expected {_format_number(expected[index])}, got "
+                   f"{_format_number(got[index])}")
+    hint = _ratio_hint(got, expected, batch_size)
+    return message + (f"\n  hint: {hint}" if hint else "")
+
+
+# ---------------------------------------------------------------------------
+# Visible tests
+# ---------------------------------------------------------------------------
+
+def call_student(function: Callable, *args: Any) -> Any:
+    """Call a student's function, turning 'not written yet' into a clear failure."""
+    __tracebackhide__ = True
+    name = getattr(function, "__name__", "your function")
+    try:
+        return function(*args)
+    except NotImplementedError:
+        raise CheckFailed(
+            f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code"
+        ) from None
+
+
+def split_outputs(result: Any, outputs: Sequence[str], name: str) -> list:
+    """The function's result as one value per expected output."""
+    if len(outputs) == 1:
+        return [result]
+    if not isinstance(result, (tuple, list)) or len(result) != len(outputs):
+        raise CheckFailed(
+            f"{name} should return {len(outputs)} values ({', '.join(outputs)}), "
+            f"got {type(result).__name__}"
+            + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        )
+    return list(result)
+
+
+def expect_outputs(function: Callable, args: Sequence[Any], expected: Sequence[Any],
+                   outputs: Sequence[str], *, context: str = "",
+                   batch_size: int | None = None, rtol: float = RELATIVE_TOLERANCE,
+                   atol: float = ABSOLUTE_TOLERANCE) -> None:
+    """Assert `function(*args)` returns `expected`, naming each wrong output."""
+    __tracebackhide__ = True
+    name = getattr(function, "__name__", "your function")
+    result = split_outputs(call_student(function, *args), outputs, name)
+    problems = [compare(label, got, want, batch_size=batch_size, rtol=rtol, atol=atol)
+                for label, got, want in zip(outputs, result, expected)]
+    problems = [p for p in problems if p]
+    if problems:
+        where = f" {context}" if context else ""
+        raise CheckFailed(f"{name}{where}:\n" + "\n".join("- " + p for p in problems))
+    print(f"✓ {name}{(' ' + context) if context else ''}: "
+          + ", ".join(f"{label} = {np.round(np.asarray(value, dtype=float), 6).tolist()}"
+                      for label, value in zip(outputs, result)))
+
+
+# ---------------------------------------------------------------------------
+# Hidden tests: randomized cases, recorded for the grader
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Case:
+    """One call of a graded function: its arguments and what to say about them."""
+
+    args: tuple
+    description: str
+    batch_size: int | None = None
+
+
+@dataclass(frozen=True)
+class HiddenCases:
+    """The randomized cases on which a graded function is checked."""
+
+    outputs: tuple[str, ...]
+    generate: Callable[[np.random.Generator], list[Case]]
+
+
+def cases_for(check: str) -> tuple[HiddenCases, list[Case]]:
+    """The cases of `check` ("topic.function"), generated from a seed fixed by its name."""
+    topic, function = check.split(".")
+    module = importlib.import_module(f"course.{topic}")
+    spec = module.HIDDEN_CASES[function]
+    return spec, spec.generate(np.random.default_rng(zlib.crc32(check.encode())))
+
+
+def encode_array(value: Any) -> dict:
+    """A JSON-safe, exact encoding of one answer (NaN and shape included)."""
+    array = as_float_array(value)
+    return {"shape": list(array.shape),
+            "data": base64.b64encode(np.ascontiguousarray(array, "<f8").tobytes()).decode()}
+
+
+def decode_array(encoded: dict) -> np.ndarray:
+    """Inverse of `encode_array`."""
+    raw = base64.b64decode(encoded["data"])
+    return np.frombuffer(raw, dtype="<f8").reshape(encoded["shape"]).copy()
+
+
+class _CallTimeout(Exception):
+    pass
+
+
+def _timed_call(function: Callable, args: tuple) -> Any:
+    """Call `function`, interrupting it after SECONDS_PER_CALL when we can."""
+    if threading.current_thread() is not threading.main_thread():
+        return function(*args)
+
+    def on_alarm(signum, frame):
+        raise _CallTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, SECONDS_PER_CALL)
+    try:
+        return function(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_case(function: Callable, case: Case, outputs: Sequence[str]) -> dict:
+    """One case's answers, encoded, or the reason there are none."""
+    name = getattr(function, "__name__", "the function")
+    # Copies, so a function that modifies its inputs in place cannot change
+    # the next case; warnings silenced so the cell writes nothing to stderr.
+    args = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in case.args)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = _timed_call(function, args)
+        values = split_outputs(result, outputs, name)
+        return {"outputs": [encode_array(v) for v in values]}
+    except NotImplementedError:
+        return {"error": f"{name} is not implemented yet"}
+    except _CallTimeout:
+        return {"error": f"{name} did not return within {SECONDS_PER_CALL:g} s"}
+    except CheckFailed as failure:
+        return {"error": str(failure)}
+    except Exception as error:  # noqa: BLE001 - the student's exception is the answer
+        return {"error": f"{name} raised {type(error).__name__}: {error}"}
+
+
+def record(check: str, function: Callable) -> None:
+    """Run `function` on the hidden cases of `check` and hand the answers to the grader."""
+    spec, cases = cases_for(check)
+    results = [run_case(function, case, spec.outputs) for case in cases]
+    answered = sum("outputs" in r for r in results)
+    summary = (f"{check}: {answered} of {len(cases)} randomized cases answered; "
+               f"the grader checks them against its reference.")
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python: nobody to hand the record to
+        print(summary)
+        return
+    display({RECORD_MIME: {"check": check, "results": results}, "text/plain": summary}, raw=True)

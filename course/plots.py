@@ -1,0 +1,112 @@
+"""Figures that redraw in place, and the loss curve every assignment shows.
+
+Figures are `matplotlib.figure.Figure` objects rendered by Agg, never pyplot
+figures: pyplot's inline backend would display a second copy at the end of
+the cell, and the widgets need the figure to outlive the cell.
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def new_figure(ncols: int = 1, width: float = 4.2, height: float = 3.0, dpi: int = 80,
+               nrows: int = 1) -> tuple[Figure, list[Axes]]:
+    """A figure with `nrows`×`ncols` axes, laid out once (layout is slow to redo)."""
+    figure = Figure(figsize=(width * ncols, height * nrows), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    return figure, axes
+
+
+def png(figure: Figure) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.canvas.print_png(buffer)
+    return buffer.getvalue()
+
+
+def show(figure: Figure) -> None:
+    """Display a figure as a static image."""
+    from IPython.display import Image, display
+    display(Image(png(figure)))
+
+
+def first_divergence(losses: np.ndarray, factor: float = 1e6) -> int | None:
+    """The first step whose loss is not finite or exceeds `factor` × the starting loss."""
+    losses = np.asarray(losses, dtype=float)
+    limit = factor * max(float(losses[0]) if np.isfinite(losses[0]) else 1.0, 1e-12)
+    bad = ~np.isfinite(losses) | (losses > limit)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+class LossCurve:
+    """A loss-against-step line that marks divergence instead of plotting NaN."""
+
+    def __init__(self, axes: Axes, label: str | None = None, color: str = COLORS[0],
+                 ylabel: str = "loss", xlabel: str = "update step"):
+        self.axes = axes
+        (self.line,) = axes.plot([], [], color=color, lw=1.6, label=label)
+        self.marker = axes.annotate("", xy=(0, 0), xytext=(-70, -28), textcoords="offset points",
+                                    color="#b00020", fontsize=9,
+                                    arrowprops={"arrowstyle": "->", "color": "#b00020"})
+        self.marker.set_visible(False)
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel(ylabel)
+        axes.grid(True, alpha=0.3)
+
+    def update(self, losses: Sequence[float], rescale: bool = True) -> int | None:
+        """Show `losses`; returns the step at which training diverged, if it did."""
+        losses = np.asarray(losses, dtype=float)
+        steps = np.arange(len(losses))
+        diverged = first_divergence(losses)
+        shown = losses if diverged is None else losses[:max(diverged, 1)]
+        self.line.set_data(steps[:len(shown)], shown)
+        if diverged is not None:
+            last = float(shown[-1])
+            self.marker.xy = (len(shown) - 1, last)
+            self.marker.set_text(f"diverged at step {diverged}\n(loss → ∞)")
+            self.marker.set_visible(True)
+        else:
+            self.marker.set_visible(False)
+        if rescale:
+            self.rescale([shown], len(losses))
+        return diverged
+
+    def rescale(self, curves: Sequence[np.ndarray], steps: int) -> None:
+        """Fit the axes to `curves`; log scale where the losses span decades."""
+        values = np.concatenate([np.asarray(c, float) for c in curves])
+        values = values[np.isfinite(values) & (values > 0)]
+        self.axes.set_xlim(0, max(steps - 1, 1))
+        if values.size == 0:
+            return
+        low, high = float(values.min()), float(values.max())
+        if high / low > 10:
+            self.axes.set_yscale("log")
+            self.axes.set_ylim(low / 1.5, high * 1.5)
+        else:
+            self.axes.set_yscale("linear")
+            pad = 0.05 * (high - low) or 0.05 * high or 1.0
+            self.axes.set_ylim(max(0.0, low - pad), high + pad)
+
+
+def loss_curves(curves: dict[str, np.ndarray], title: str = "", ylabel: str = "loss",
+                xlabel: str = "update step") -> Figure:
+    """Several loss curves on one log-or-linear axis; a static figure."""
+    figure, (axes,) = new_figure(width=6.0, height=3.4)
+    lines = [LossCurve(axes, label, COLORS[i % len(COLORS)], ylabel, xlabel)
+             for i, label in enumerate(curves)]
+    for line, losses in zip(lines, curves.values()):
+        line.update(losses, rescale=False)
+    lines[0].rescale(list(curves.values()), max(len(c) for c in curves.values()))
+    axes.legend(fontsize=9)
+    if title:
+        axes.set_title(title, fontsize=10)
+    return figure

@@ -1,0 +1,35 @@
+"""python -m instructor COMMAND: the course's instructor commands.
+
+  build [ASSIGNMENT ...] [--jobs N]   sync MyST pairs, lint, regenerate release/, validate
+  sync                                rebuild every source .ipynb from its MyST .md
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from instructor import notebooks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m instructor", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="sync, lint, generate release/, validate")
+    build.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    build.add_argument("--jobs", type=int, default=None, help="notebooks validated at once")
+    commands.add_parser("sync", help="rebuild every source .ipynb from its MyST .md")
+    args = parser.parse_args(argv)
+
+    if args.command == "build":
+        from instructor.build import build as run_build
+        return run_build(notebooks.ROOT, args.assignments or None, args.jobs)
+    if args.command == "sync":
+        changed = [md for md in notebooks.source_markdown() if notebooks.sync(md)]
+        print(f"{len(changed)} notebooks rewritten" + "".join(f"\n  {md}" for md in changed))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

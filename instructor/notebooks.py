@@ -1,0 +1,70 @@
+"""The course's notebooks: where they are, and their Jupytext pairs.
+
+The MyST `.md` file is the source of truth (people edit and review it); the
+paired `.ipynb` is what nbgrader reads, rebuilt from it and committed without
+outputs.  Cell ids of unchanged cells are kept, so diffs stay small.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+from jupytext.combine import combine_inputs_with_outputs
+from jupytext.compare import compare_notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMAT = "md:myst"
+
+
+def assignments(root: Path = ROOT) -> list[str]:
+    """Every assignment in source/, in order."""
+    return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def source_markdown(root: Path = ROOT, assignment: str | None = None) -> list[Path]:
+    """The MyST source of every notebook (of one assignment, if given)."""
+    names = [assignment] if assignment else assignments(root)
+    return sorted(md for name in names for md in (root / "source" / name).glob("*.md"))
+
+
+def paired_ipynb(markdown: Path) -> Path:
+    return markdown.with_suffix(".ipynb")
+
+
+def notebook_from_markdown(markdown: Path) -> nbformat.NotebookNode:
+    """The notebook the MyST file describes, with the cell ids of its current .ipynb."""
+    notebook = jupytext.read(markdown, fmt=FORMAT)
+    ipynb = paired_ipynb(markdown)
+    if ipynb.exists():
+        notebook = combine_inputs_with_outputs(notebook, nbformat.read(ipynb, as_version=4), fmt=FORMAT)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return notebook
+
+
+def sync(markdown: Path) -> bool:
+    """Rewrite the .ipynb of `markdown` from it; True if the file changed."""
+    ipynb = paired_ipynb(markdown)
+    text = jupytext.writes(notebook_from_markdown(markdown), fmt="ipynb")
+    if ipynb.exists() and ipynb.read_text() == text:
+        return False
+    ipynb.write_text(text)
+    return True
+
+
+def out_of_sync(markdown: Path) -> str | None:
+    """None if the committed .ipynb matches its .md, else what differs."""
+    ipynb = paired_ipynb(markdown)
+    if not ipynb.exists():
+        return f"{ipynb.name} is missing"
+    committed = nbformat.read(ipynb, as_version=4)
+    if any(c.get("outputs") or c.get("execution_count") for c in committed.cells if c.cell_type == "code"):
+        return f"{ipynb.name} is committed with outputs"
+    try:
+        compare_notebooks(committed, jupytext.read(markdown, fmt=FORMAT), fmt=FORMAT,
+                          allow_expected_differences=False)
+    except Exception as difference:  # noqa: BLE001 - jupytext raises several kinds
+        return f"{ipynb.name} differs from {markdown.name}: {difference}"
+    return None

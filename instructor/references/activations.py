@@ -1,0 +1,17 @@
+"""Reference softmax (assignment 1, lecture 002)."""
+import numpy as np
+
+
+def softmax(Z):
+    """Row-wise softmax of Z (n, k), shifted by the row maximum so exp cannot overflow."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    exps = np.exp(shifted)
+    return exps / exps.sum(axis=1, keepdims=True)
+
+
+SLIPS = {
+    "softmax": {
+        "the softmax is taken down the columns: normalise each row (axis=1)":
+            lambda Z: np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0),
+    },
+}

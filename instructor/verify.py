@@ -1,0 +1,149 @@
+"""Grade hidden tests in the grader's process, not in the student's kernel.
+
+nbgrader scores a test cell by its outputs: no error means full marks.  Those
+outputs come from the student's kernel, which the student's code controls (it
+can patch numpy, the test helpers, or turn every later cell into `pass` with an
+IPython input transformer).  So every graded test cell ends with hidden
+`checks.record("topic.function", function)` calls, which only *record* the
+student's answers on randomized cases, and this preprocessor, running after
+execution in the grader's process, recomputes the cases, applies the reference
+implementation and decides the cell:
+
+- passed: every expected record is present and every answer matches, and the
+  cell raised nothing.  Warnings on stderr no longer cost the points.
+- failed: an error output that says which quantity is wrong, put first so that
+  nothing the kernel printed can override it (nbgrader reads outputs in order
+  and takes a number in an `execute_result` as partial credit).
+
+The records expected in a cell are read from the cell's source, which nbgrader
+has already restored from the gradebook, never from the kernel's outputs.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from nbformat.notebooknode import NotebookNode, from_dict
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from course import checks
+from instructor import references
+
+RECORD_CALL = re.compile(r"checks\.record\(\s*[\"']([A-Za-z_]\w*\.[A-Za-z_]\w*)[\"']")
+MISSING_CELL_MARK = "was missing from the submission"
+MAX_CASES_SHOWN = 2
+
+
+def expected_checks(source: str) -> list[str]:
+    """The check names a test cell's (trusted) source records, in order."""
+    return list(dict.fromkeys(RECORD_CALL.findall(source)))
+
+
+def records_in(outputs: Iterable[NotebookNode]) -> list[dict]:
+    """Every record a cell displayed."""
+    found = []
+    for output in outputs:
+        data = output.get("data", {}) if output.get("output_type") in ("display_data", "execute_result") else {}
+        record = data.get(checks.RECORD_MIME)
+        if isinstance(record, dict):
+            found.append(record)
+    return found
+
+
+def verify_record(check: str, record: dict) -> list[str]:
+    """What is wrong with one record of `check`; empty if every answer is right."""
+    spec, cases = checks.cases_for(check)
+    reference = references.reference(check)
+    known_slips = references.slips(check)
+    results = record.get("results")
+    if not isinstance(results, list) or len(results) != len(cases):
+        return [f"{check}: the record does not hold one answer per case"]
+    problems = []
+    for case, result in zip(cases, results):
+        if not isinstance(result, dict):
+            problems.append(f"{case.description}: malformed answer")
+            continue
+        if "error" in result:
+            problems.append(f"{case.description}: {str(result['error'])[:300]}")
+            continue
+        try:
+            got = [checks.decode_array(o) for o in result["outputs"]]
+        except Exception:  # noqa: BLE001 - anything unreadable is a wrong answer
+            problems.append(f"{case.description}: malformed answer")
+            continue
+        expected = checks.split_outputs(reference(*case.args), spec.outputs, check)
+        if len(got) != len(expected):
+            problems.append(f"{case.description}: expected {len(expected)} values")
+            continue
+        messages = [m for m in (checks.compare(label, g, e, batch_size=case.batch_size)
+                                for label, g, e in zip(spec.outputs, got, expected)) if m]
+        if not messages:
+            continue
+        for hint, slip in known_slips.items():
+            slipped = checks.split_outputs(slip(*case.args), spec.outputs, check)
+            if all(checks.compare(label, g, s) is None
+                   for label, g, s in zip(spec.outputs, got, slipped)):
+                messages.append(f"  hint: {hint}")
+                break
+        problems.append(f"{case.description}:\n    " + "\n    ".join(messages))
+    if problems:
+        function = check.split(".")[1]
+        shown = problems[:MAX_CASES_SHOWN]
+        more = len(problems) - len(shown)
+        return [f"{function} is wrong on {len(problems)} of {len(cases)} hidden cases."]  + \
+               ["  " + p for p in shown] + ([f"  ... and {more} more"] if more else [])
+    return []
+
+
+def _neutral(output: NotebookNode) -> NotebookNode | None:
+    """An output that cannot change the score: records and results become plain displays."""
+    kind = output.get("output_type")
+    if kind == "stream" and output.get("name") == "stderr":
+        return from_dict({"output_type": "stream", "name": "stdout",
+                          "text": "(printed to stderr) " + output.get("text", "")})
+    if kind in ("display_data", "execute_result"):
+        data = dict(output.get("data", {}))
+        data.pop(checks.RECORD_MIME, None)
+        if not data:
+            return None
+        return from_dict({"output_type": "display_data", "data": data, "metadata": {}})
+    return output
+
+
+class VerifyHiddenTests(NbGraderPreprocessor):
+    """Decide every graded test cell that records answers by checking those answers."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
+            return cell, resources
+        expected = expected_checks(cell.source)
+        if not expected:
+            return cell, resources
+        outputs = list(cell.get("outputs", []))
+        problems: list[str] = []
+        if MISSING_CELL_MARK in cell.source.split("\n", 1)[0]:
+            problems.append("This test cell was deleted from the submitted notebook, so it scores 0.")
+        else:
+            records = records_in(outputs)
+            for check in expected:
+                mine = [r for r in records if r.get("check") == check]
+                if not mine:
+                    problems.append(f"{check.split('.')[1]}: no answers were recorded "
+                                    f"(the test stopped before its hidden part ran)")
+                for record in mine:
+                    problems += verify_record(check, record)
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        kept = [n for n in (_neutral(o) for o in outputs if o.get("output_type") != "error") if n]
+        if problems:
+            cell.outputs = [from_dict({
+                "output_type": "error", "ename": "HiddenTestFailed",
+                "evalue": problems[0], "traceback": ["HiddenTestFailed: " + problems[0]] + problems[1:],
+            })] + errors + kept
+        elif errors:
+            cell.outputs = errors + kept
+        else:
+            cell.outputs = kept + [from_dict({
+                "output_type": "stream", "name": "stdout",
+                "text": f"✓ hidden tests passed: {', '.join(c.split('.')[1] for c in expected)}\n"})]
+        return cell, resources

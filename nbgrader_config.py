@@ -1,0 +1,74 @@
+"""nbgrader configuration of the backpropagation course.
+
+Read by every `nbgrader` command run from this folder, by the JupyterLab
+nbgrader extensions, and by `python -m instructor`.
+"""
+import os
+import sys
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+# The grading pipeline below names classes of the instructor-only package;
+# it is importable from here, never from a student's installation.
+if COURSE_ROOT not in sys.path:
+    sys.path.insert(0, COURSE_ROOT)
+# nbgrader runs the `alembic` command (installed beside it) when it creates a
+# gradebook; without this, `.venv/bin/nbgrader ...` fails unless the virtual
+# environment is activated.
+_BIN = os.path.dirname(sys.executable)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
+
+c.CourseDirectory.course_id = "backprop"
+c.CourseDirectory.root = COURSE_ROOT
+# The MyST twin of every notebook (with solutions and hidden tests) must never
+# be copied to students; nbgrader copies every other non-notebook file.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md"]
+
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", os.path.join(COURSE_ROOT, ".exchange"))
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "instructor.pipeline.ClearJupytextMetadata",
+]
+
+# Cells tagged "demo" (plots, long training, Keras) teach but are not graded;
+# autograde and validation skip them, so a submission costs little more than
+# starting its kernel.
+c.Execute.skip_cells_with_tag = "demo"
+# nbgrader's default for Python kernels, plus a quiet kernel log.
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "instructor.verify.VerifyHiddenTests",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# A deleted test cell comes back (and the verifier scores it 0) instead of
+# leaving a grade that waits forever for a manual mark.
+c.OverwriteCells.add_missing_cells = True
+
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "instructor.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
