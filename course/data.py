@@ -41,3 +41,12 @@ SOFTMAX_EXAMPLE = {
     "W": np.array([[1.0, 3.0], [2.0, 4.0]]),
     "b": np.array([-10.0, -20.0]),
 }
+
+
+# --- Assignment 2: sigmoid networks (lectures 003 and 001) ------------------
+
+
+# --- Assignment 3: the 3-2-1 network (lecture 000) --------------------------
+
+
+# --- Assignment 4: house prices (lecture 004) -------------------------------

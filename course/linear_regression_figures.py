@@ -1,4 +1,4 @@
-"""The figures behind each learning-rate slider: built once, redrawn in place."""
+"""Assignment 1's figure behind the learning-rate slider: built once, redrawn in place."""
 from __future__ import annotations
 
 import numpy as np
