@@ -22,6 +22,9 @@ c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
 c.CourseDirectory.course_id = "backprop"
 c.CourseDirectory.root = COURSE_ROOT
+# One gradebook per course folder, unless NBGRADER_DB_URL names another.
+c.CourseDirectory.db_url = os.environ.get(
+    "NBGRADER_DB_URL", "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db"))
 # The MyST twin of every notebook (with solutions and hidden tests) must never
 # be copied to students; nbgrader copies every other non-notebook file.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md"]

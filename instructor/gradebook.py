@@ -39,8 +39,7 @@ def scores(root: Path, assignment: str, student: str) -> Scores:
     """The gradebook's scores of one submission."""
     from nbgrader.api import Gradebook
     config = load_config(root)
-    db_url = f"sqlite:///{root / 'gradebook.db'}"
-    with Gradebook(db_url, config.CourseDirectory.course_id) as gradebook:
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
         submission = gradebook.find_submission(assignment, student)
         cells = {}
         for notebook in submission.notebooks:

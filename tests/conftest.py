@@ -1,6 +1,7 @@
 """Shared fixtures: a throwaway copy of the course, generated once per session."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from instructor import notebooks
 
 ROOT = notebooks.ROOT
+# Every test course keeps its gradebook in its own folder, whatever the caller's environment says.
+os.environ.pop("NBGRADER_DB_URL", None)
 COURSE_FILES = ("nbgrader_config.py", "source", "instructor")
 
 
@@ -24,13 +27,24 @@ def copy_course(destination: Path) -> Path:
     return destination
 
 
-@pytest.fixture(scope="session")
-def course(tmp_path_factory) -> Path:
-    """A copy of the course with release/ freshly generated and its own gradebook."""
-    from instructor.build import generate
+class Course:
+    """A copy of the course with its own gradebook; assignments generated on first use."""
 
-    root = copy_course(tmp_path_factory.mktemp("course"))
-    for assignment in notebooks.assignments(root):
-        problems = generate(root, assignment)
-        assert not problems, problems
-    return root
+    def __init__(self, root: Path):
+        self.root = root
+        self._generated: set[str] = set()
+
+    def generated(self, assignment: str) -> Path:
+        """The course root, with release/<assignment> freshly generated."""
+        from instructor.build import generate
+
+        if assignment not in self._generated:
+            problems = generate(self.root, assignment)
+            assert not problems, problems
+            self._generated.add(assignment)
+        return self.root
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory) -> Course:
+    return Course(copy_course(tmp_path_factory.mktemp("course")))

@@ -137,6 +137,7 @@ def _visible_text(html_page: str) -> str:
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_round_trip_through_nbgrader(course, assignment):
     """Reference scores full marks, blank scores 0, the classic slip partial; feedback hides tests."""
+    course = course.generated(assignment)
     name, _ = submissions.release_notebook(assignment, course)
     slip = spec(assignment).SLIP
     reference = submissions.solved(assignment, course)
