@@ -17,6 +17,7 @@ COURSE_FILES = ("nbgrader_config.py", "source", "instructor")
 
 def copy_course(destination: Path) -> Path:
     """The course's instructor files, without any nbgrader state."""
+    destination.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
     for name in COURSE_FILES:
         source = ROOT / name

@@ -1,0 +1,85 @@
+"""The README's commands are the real ones: CI runs the second, and the instructor's work when pasted."""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+
+import nbformat
+
+from instructor import submissions
+from tests.conftest import ROOT, copy_course
+
+README = (ROOT / "README.md").read_text()
+
+
+def code_blocks(text: str) -> list[str]:
+    return re.findall(r"```(?:bash|sh)\n(.*?)```", text, re.S)
+
+
+def commands(block: str) -> list[str]:
+    """The commands of a block, without comments."""
+    lines = [re.sub(r"\s+#\s.*$", "", line).strip() for line in block.splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_readme_opens_with_the_two_commands():
+    first, second = code_blocks(README)[:2]
+    assert commands(first) == ["bash bootstrap.sh lab"]
+    assert commands(second) == ["bash bootstrap.sh test"]
+    assert README.index(first) < README.index("## For students")
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = commands(code_blocks(README)[1])[0]
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.startswith("#")]
+    assert test_command in ci, f".ci/run does not run {test_command!r}"
+
+
+def _instructor_block() -> list[str]:
+    [block] = [b for b in code_blocks(README) if "release_assignment" in b]
+    return commands(block)
+
+
+def _student_commands() -> list[str]:
+    found = re.findall(r"`(\.venv/bin/nbgrader (?:fetch_assignment|submit) [^`]+)`", README)
+    assert len(found) == 2, found
+    return found
+
+
+def test_instructor_commands_work_when_pasted(tmp_path):
+    """Generate, release, (a student fetches and submits), collect, autograde, feedback, export."""
+    root = copy_course(tmp_path / "course")
+    (root / ".venv").symlink_to(ROOT / ".venv")
+    exchange = tmp_path / "exchange"
+    exchange.mkdir(mode=0o777)
+    env = {**os.environ, "NBGRADER_EXCHANGE": str(exchange)}
+    env.pop("NBGRADER_DB_URL", None)
+
+    def run(command: str) -> str:
+        done = subprocess.run(["bash", "-c", command], cwd=root, env=env, capture_output=True, text=True,
+                              timeout=900)
+        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+        assert "[ERROR]" not in done.stderr, f"{command}\n{done.stderr}"
+        return done.stdout + done.stderr
+
+    build, release, collect, autograde, feedback, export = _instructor_block()
+    fetch, submit = _student_commands()
+    assignment = re.search(r"release_assignment (\S+)", release).group(1)
+
+    run(build)
+    run(release)
+    run(fetch)  # the student's copy lands in ./<assignment>
+    name, _ = submissions.release_notebook(assignment, root)
+    nbformat.write(submissions.solved(assignment, root), root / assignment / f"{name}.ipynb")
+    run(submit)
+    run(collect)
+    [student] = [p.name for p in (root / "submitted").iterdir()]
+    run(autograde)
+    run(feedback)
+    assert (root / "feedback" / student / assignment / f"{name}.html").exists()
+    run(export)
+    rows = [r for r in csv.DictReader(open(root / "grades.csv")) if r["assignment"] == assignment]
+    assert len(rows) == 1 and float(rows[0]["score"]) == float(rows[0]["max_score"]) > 0, rows
