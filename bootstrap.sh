@@ -62,6 +62,11 @@ venv() {
     rm -f .venv/.installed-*
     touch "$stamp"
   fi
+  # Every process importing nbformat would spend ~3 s building a parser it never uses.
+  local site
+  site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  cp tools/lazy_rfc3987.py "$site/course_lazy_rfc3987.py"
+  echo "import course_lazy_rfc3987" > "$site/course_lazy_rfc3987.pth"
   # JupyterLab opens MyST notebooks (source/*/*.md) as notebooks, through Jupytext.
   mkdir -p .venv/share/jupyter/lab/settings
   cp jupyterlab-overrides.json .venv/share/jupyter/lab/settings/overrides.json
