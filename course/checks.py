@@ -266,19 +266,32 @@ def run_case(function: Callable, case: Case, outputs: Sequence[str]) -> dict:
     except NotImplementedError:
         return {"error": f"{name} is not implemented yet"}
     except _CallTimeout:
-        return {"error": f"{name} did not return within {SECONDS_PER_CALL:g} s"}
+        return {"error": f"{name} did not return within {SECONDS_PER_CALL:g} s (an endless loop?)",
+                "timed_out": True}
     except CheckFailed as failure:
         return {"error": str(failure)}
     except Exception as error:  # noqa: BLE001 - the student's exception is the answer
         return {"error": f"{name} raised {type(error).__name__}: {error}"}
 
 
+def answers(check: str, function: Callable) -> list[dict]:
+    """`function`'s answers on every hidden case of `check`, encoded for the grader."""
+    spec, cases = cases_for(check)
+    results: list[dict] = []
+    for case in cases:
+        if results and results[-1].get("timed_out"):
+            # One case already ran out of time: don't spend that again on every case.
+            results.append({"error": "not run: an earlier case did not return in time"})
+            continue
+        results.append(run_case(function, case, spec.outputs))
+    return results
+
+
 def record(check: str, function: Callable) -> None:
     """Run `function` on the hidden cases of `check` and hand the answers to the grader."""
-    spec, cases = cases_for(check)
-    results = [run_case(function, case, spec.outputs) for case in cases]
+    results = answers(check, function)
     answered = sum("outputs" in r for r in results)
-    summary = (f"{check}: {answered} of {len(cases)} randomized cases answered; "
+    summary = (f"{check}: {answered} of {len(results)} randomized cases answered; "
                f"the grader checks them against its reference.")
     try:
         from IPython.display import display

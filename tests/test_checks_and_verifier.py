@@ -1,0 +1,152 @@
+"""The student-facing checks (hints) and the grader's verifier, in isolation."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_output
+from nbgrader import utils
+
+from course import checks
+from instructor.references import linear_regression as reference
+from instructor.verify import VerifyHiddenTests
+
+
+# --- hints ------------------------------------------------------------------
+
+@pytest.mark.parametrize("got, expected, batch_size, phrase", [
+    (-25.0, -50.0, None, "factor 2 from differentiating the square is missing"),
+    (50.0, -50.0, None, "the sign is flipped"),
+    (-100.0, -50.0, None, "an extra factor 2"),
+    ([3.0, 6.0], [1.0, 2.0], 3, "you summed over the 3 observations"),
+    ([1.0, 2.0], [3.0, 6.0], 3, "took the mean where the loss takes the sum"),
+    ([2.0, 4.0, 6.0], [1.0, 2.0, 3.0], None, "an extra factor 2"),
+    ([1.5, 3.0], [1.0, 2.0], None, "every entry is 1.5 times"),
+])
+def test_compare_names_the_classic_slips(got, expected, batch_size, phrase):
+    message = checks.compare("dLoss/dw", got, expected, batch_size=batch_size)
+    assert message and phrase in message, message
+
+
+@pytest.mark.parametrize("got, phrase", [
+    (None, "returned None"),
+    ("abc", "not a number"),
+    (np.zeros((3, 2)), "transposed"),
+    (np.zeros(6), "reshape"),
+    (np.array([[np.nan, 1.0]]), "not a finite number"),
+])
+def test_compare_explains_unusable_answers(got, phrase):
+    message = checks.compare("W", got, np.ones((2, 3)) if phrase != "not a finite number" else [[1.0, 1.0]])
+    assert message and phrase in message, message
+
+
+def test_compare_accepts_right_answers_and_scalars_in_any_shape():
+    assert checks.compare("x", np.float64(2.0), 2.0) is None
+    assert checks.compare("x", [2.0], 2.0) is None
+    assert checks.compare("x", 2.0 + 1e-12, 2.0) is None
+
+
+def test_a_scalar_mismatch_gets_no_meaningless_ratio_hint():
+    assert "hint" not in checks.compare("x", 3.7, 2.0)
+
+
+def test_expect_outputs_fails_clearly_and_renders_without_a_traceback():
+    def half(w, b, x, y):
+        return reference.observation_gradient(w, b, x, y)[0] / 2, reference.observation_gradient(w, b, x, y)[1]
+
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.expect_outputs(half, (0.0, 0.0, 5.0, 5.0), (-50.0, -10.0), ("dLoss/dw", "dLoss/db"))
+    text = "\n".join(failure.value._render_traceback_())
+    assert "dLoss/dw: expected -50, got -25" in text and "factor 2" in text
+    assert "dLoss/db" not in text  # the right output is not reported as wrong
+
+
+def test_expect_outputs_says_not_implemented_yet():
+    def stub(*args):
+        raise NotImplementedError()
+
+    with pytest.raises(checks.CheckFailed, match="not implemented yet"):
+        checks.expect_outputs(stub, (0, 0, 0, 0), (0, 0), ("a", "b"))
+
+
+# --- the verifier ---------------------------------------------------------
+
+CHECK = "linear_regression.batch_gradient"
+SOURCE = f'print("visible part")\n### BEGIN HIDDEN TESTS\nchecks.record("{CHECK}", batch_gradient)\n### END HIDDEN TESTS'
+
+
+def record_output(function) -> dict:
+    results = checks.answers(CHECK, function)
+    return new_output("display_data", data={checks.RECORD_MIME: {"check": CHECK, "results": results},
+                                            "text/plain": "recorded"})
+
+
+def graded_cell(outputs, source=SOURCE):
+    cell = new_code_cell(source, outputs=outputs)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 3,
+                                 "grade_id": "test_batch_gradient", "schema_version": 3}
+    return cell
+
+
+def verified(cell):
+    cell, _ = VerifyHiddenTests().preprocess_cell(cell, {}, 0)
+    return cell, utils.determine_grade(cell)[0]
+
+
+def test_verifier_passes_correct_answers_even_with_warnings_on_stderr():
+    cell, score = verified(graded_cell([new_output("stream", name="stderr", text="RuntimeWarning: overflow"),
+                                        record_output(reference.batch_gradient)]))
+    assert score == 3
+    assert all(o.get("name") != "stderr" for o in cell.outputs)
+
+
+def test_verifier_fails_wrong_answers_with_the_hint():
+    def sums(w, b, x, y):
+        dw, db = reference.batch_gradient(w, b, x, y)
+        return dw * len(x), db * len(x)
+
+    cell, score = verified(graded_cell([record_output(sums)]))
+    assert score == 0
+    assert "you summed over" in "\n".join(cell.outputs[0].traceback)
+
+
+def test_verifier_ignores_a_forged_partial_credit_result_and_a_missing_record():
+    forged = new_output("execute_result", data={"text/plain": "3.0"}, execution_count=1)
+    cell, score = verified(graded_cell([forged]))
+    assert score == 0 and cell.outputs[0].ename == "HiddenTestFailed"
+    assert "no answers were recorded" in cell.outputs[0].evalue
+
+
+def test_verifier_fails_a_cell_that_raised_after_recording():
+    error = new_output("error", ename="ValueError", evalue="boom", traceback=["ValueError: boom"])
+    _, score = verified(graded_cell([record_output(reference.batch_gradient), error]))
+    assert score == 0
+
+
+def test_verifier_scores_a_deleted_then_restored_cell_zero():
+    source = "# This cell (id:test_batch_gradient) was missing from the submission. It was added back by nbgrader.\n\n" + SOURCE
+    cell, score = verified(graded_cell([record_output(reference.batch_gradient)], source=source))
+    assert score == 0 and "deleted" in cell.outputs[0].evalue
+
+
+def test_verifier_rejects_records_for_other_cases():
+    record = record_output(reference.batch_gradient)
+    results = record.data[checks.RECORD_MIME]["results"]
+    record.data[checks.RECORD_MIME]["results"] = results[:-1]  # one answer short
+    _, score = verified(graded_cell([record]))
+    assert score == 0
+
+
+def test_probe_gives_up_on_a_looping_function_after_one_timeout(monkeypatch):
+    monkeypatch.setattr(checks, "SECONDS_PER_CALL", 0.2)
+
+    def loops(*args):
+        while True:
+            pass
+
+    started = time.perf_counter()
+    results = checks.answers(CHECK, loops)
+    assert time.perf_counter() - started < 1.0
+    assert "endless loop" in results[0]["error"]
+    assert all("not run" in r["error"] for r in results[1:])
