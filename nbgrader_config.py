@@ -56,8 +56,15 @@ c.Execute.skip_cells_with_tag = "demo"
 # nbgrader's default for Python kernels, plus a quiet kernel log.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 
+# Limits of a student's notebook at autograde (instructor/execute.py): a cell that
+# runs longer is interrupted; one that prints more keeps only the beginning; a
+# cell that kills the kernel is skipped and the notebook re-run without it.
+# Graded cells take well under a second; demo cells are skipped.
+c.Execute.timeout = 15
+c.GradingExecute.max_output_bytes = 100_000
+
 c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
+    "instructor.execute.GradingExecute",
     "instructor.verify.VerifyHiddenTests",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

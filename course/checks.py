@@ -147,13 +147,16 @@ def compare(label: str, got: Any, expected: Any, *, batch_size: int | None = Non
 def call_student(function: Callable, *args: Any) -> Any:
     """Call a student's function, turning 'not written yet' into a clear failure."""
     __tracebackhide__ = True
-    name = getattr(function, "__name__", "your function")
+    name = getattr(function, "__name__", "<lambda>")
+    name = "your function" if name == "<lambda>" else name
     try:
-        return function(*args)
+        return _timed_call(function, args)
     except NotImplementedError:
         raise CheckFailed(
             f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code"
         ) from None
+    except _CallTimeout:
+        raise CheckFailed(f"{name} did not return within {SECONDS_PER_CALL:g} s (an endless loop?)") from None
 
 
 def split_outputs(result: Any, outputs: Sequence[str], name: str) -> list:

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 import numpy as np
 from scipy import differentiate, optimize
 
-from .checks import CheckFailed
+from .checks import CheckFailed, call_student
 
 Params = Mapping[str, np.ndarray]
 
@@ -128,7 +128,7 @@ class GradientCheck:
 def gradient_check(loss: Callable[[dict], float], gradient: Callable[[dict], Params],
                    params: Params, threshold: float = 1e-6) -> GradientCheck:
     """Compare `gradient(params)` with finite differences of `loss` at `params`."""
-    analytic = gradient(dict(params))
+    analytic = call_student(gradient, dict(params))
     missing = set(params) - set(analytic)
     if missing:
         raise CheckFailed(f"the gradient has no entry for {', '.join(sorted(missing))}")
