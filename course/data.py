@@ -45,6 +45,71 @@ SOFTMAX_EXAMPLE = {
 
 # --- Assignment 2: sigmoid networks (lectures 003 and 001) ------------------
 
+#: Lecture 003's two-node network: input s0, target, first weights, learning rate α, steps.
+TWO_NODE = {"s0": 2.0, "target": 0.7, "w0": 2.0, "w1": 1.0, "w2": 0.5,
+            "learning_rate": 0.1, "steps": 1000}
+
+#: Lecture 001's worked example: one record x (3,), W_ih (3, 2), W_ho (2,), target, η.
+HIDDEN_LAYER_EXAMPLE = {
+    "x": np.array([0.5, 0.1, -0.2]),
+    "target": 0.6,
+    "learning_rate": 0.5,
+    "weights_input_hidden": np.array([[0.5, -0.6], [0.1, -0.2], [0.1, 0.7]]),
+    "weights_hidden_output": np.array([0.1, -0.3]),
+}
+
+#: Columns of the admissions features: standardised GRE and GPA, then rank one-hot.
+ADMISSIONS_COLUMNS = ("gre", "gpa", "rank_1", "rank_2", "rank_3", "rank_4")
+
+
+def admissions_records(n: int = 1000, seed: int = 1) -> dict[str, np.ndarray]:
+    """n synthetic applicants: gre, gpa, rank (1–4), admit (0/1) and admit_probability, each (n,).
+
+    Lecture 001 trains on UCLA's graduate-admissions table (400 applicants,
+    itself hypothetical data), which the course cannot ship.  These records
+    imitate it: GRE ~ N(588, 115) in steps of 20 on [220, 800], GPA ~ N(3.39,
+    0.38) on [2.26, 4.00] with correlation 0.38 to GRE, ranks in that table's
+    proportions (61 : 151 : 121 : 67), and admission drawn with the probability
+    of the logistic regression UCLA's statistics pages fit to it (log-odds
+    −3.99 + 0.00226·GRE + 0.804·GPA, minus 0.675, 1.34, 1.55 for ranks 2, 3, 4),
+    so about a third are admitted, as there.
+    """
+    rng = np.random.default_rng(seed)
+    gre_z = rng.normal(size=n)
+    gre = np.clip(np.round((587.7 + 115.5 * gre_z) / 20) * 20, 220, 800)
+    gpa_z = 0.38 * gre_z + np.sqrt(1 - 0.38**2) * rng.normal(size=n)
+    gpa = np.clip(np.round(3.39 + 0.38 * gpa_z, 2), 2.26, 4.0)
+    rank = rng.choice([1, 2, 3, 4], size=n, p=np.array([61, 151, 121, 67]) / 400)
+    log_odds = (-3.989979 + 0.002264 * gre + 0.804038 * gpa
+                + np.select([rank == 2, rank == 3, rank == 4], [-0.675443, -1.340204, -1.551464], 0.0))
+    probability = 1 / (1 + np.exp(-log_odds))
+    admit = (rng.uniform(size=n) < probability).astype(float)
+    return {"gre": gre, "gpa": gpa, "rank": rank, "admit": admit, "admit_probability": probability}
+
+
+def admissions(n: int = 1000, test_fraction: float = 0.2, seed: int = 1) -> dict[str, np.ndarray]:
+    """The synthetic applicants, split and prepared as lecture 001 prepares its data.
+
+    Rank becomes four one-hot columns; GRE and GPA are standardised with the
+    training records' mean and standard deviation (the test records must not
+    shape the inputs).  A random fifth of the records is held out for testing.
+    Returns, with lecture 001's names: features (n_train, 6), targets (n_train,)
+    (1 = admitted), features_test (n_test, 6), targets_test (n_test,), and
+    probability_test (n_test,), the admission probability each test record was
+    drawn with; feature columns ADMISSIONS_COLUMNS.
+    """
+    records = admissions_records(n, seed)
+    features = np.column_stack([records["gre"], records["gpa"]]
+                               + [(records["rank"] == r).astype(float) for r in (1, 2, 3, 4)])
+    n_test = int(round(n * test_fraction))
+    order = np.random.default_rng(seed + 1).permutation(n)
+    train, test = order[n_test:], order[:n_test]
+    mean, std = features[train, :2].mean(axis=0), features[train, :2].std(axis=0)
+    features[:, :2] = (features[:, :2] - mean) / std
+    return {"features": features[train], "targets": records["admit"][train],
+            "features_test": features[test], "targets_test": records["admit"][test],
+            "probability_test": records["admit_probability"][test]}
+
 
 # --- Assignment 3: the 3-2-1 network (lecture 000) --------------------------
 
