@@ -113,5 +113,43 @@ def admissions(n: int = 1000, test_fraction: float = 0.2, seed: int = 1) -> dict
 
 # --- Assignment 3: the 3-2-1 network (lecture 000) --------------------------
 
+#: Lecture 000's true weights: input → hidden unit 1 (3,), → hidden unit 2 (3,), hidden → output (2,).
+NETWORK_321_TRUTH = {
+    "w1_1": np.array([0.25, 0.5, 0.75]),
+    "w1_2": np.array([0.75, 0.5, 0.25]),
+    "w2_1": np.array([2.0, 3.0]),
+}
+
+#: Lecture 000's starting weights, learning rate η and number of full-batch steps.
+NETWORK_321_START = {
+    "w1_1": np.array([0.2, 0.6, 1.0]),
+    "w1_2": np.array([0.4, 0.8, 1.2]),
+    "w2_1": np.array([1.0, 2.0]),
+    "learning_rate": 0.0005,
+    "steps": 5000,
+}
+
+
+def network_321_inputs(n: int = 10_000, seed: int = 0) -> np.ndarray:
+    """Lecture 000's inputs X (n, 3): standard normal, numpy's legacy seed 0 (`np.random.seed(0)`)."""
+    return np.random.RandomState(seed).randn(n, 3)
+
 
 # --- Assignment 4: house prices (lecture 004) -------------------------------
+
+#: Lecture 004's ten houses: size in square feet and bedrooms (10, 2), sold price in dollars (10,).
+#: The lecture heads the first column "average price per square meter"; its values (1,380–3,000)
+#: and the listing it comes from are house sizes in square feet.
+HOUSES = {
+    "size_sqft": np.array([2104, 1600, 2400, 1416, 3000, 1985, 1534, 1427, 1380, 1494], dtype=float),
+    "bedrooms": np.array([3, 3, 3, 2, 4, 4, 3, 3, 3, 3], dtype=float),
+    "price": np.array([399900, 329900, 369000, 232000, 539900, 299900, 314900, 198999, 212000, 242500],
+                      dtype=float),
+}
+
+
+def standardise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(standardised, mean, std) of values (n,) or (n, d), column by column, population std (ddof 0)."""
+    values = np.asarray(values, dtype=float)
+    mean, std = values.mean(axis=0), values.std(axis=0)
+    return (values - mean) / std, mean, std

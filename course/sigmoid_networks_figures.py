@@ -60,14 +60,12 @@ class TwoNodeFigure:
         self.marker.set_visible(False)
         _step_axis(self.axes, steps, fixed_labels=True)
         self.target = target
-        self._laid_out = False
+        self.renderer = plots.BlitRenderer(self.figure, [*self.lines.values(), self.marker])
+
+    def png(self) -> bytes:
+        return self.renderer.png()
 
     def update(self, run: TwoNodeRun, learning_rate: float) -> str:
-        if self._laid_out:
-            # Constrained layout ran at the first render; redoing it at every
-            # move would double the cost of a redraw.
-            self.figure.set_layout_engine("none")
-        self._laid_out = True
         diverged = plots.first_divergence(run.loss)
         steps = shown_steps(len(run.loss) - 1)
         if diverged is not None:
@@ -76,8 +74,10 @@ class TwoNodeFigure:
             line.set_data(steps, getattr(run, name)[steps])
         values = np.concatenate([getattr(run, name)[steps] for name in self.lines] + [[self.target]])
         low, high = float(values.min()), float(values.max())
-        pad = 0.08 * max(high - low, 0.1)
-        self.axes.set_ylim(low - pad, high + pad)
+        # Limits rounded out to a coarse grid: neighbouring learning rates then
+        # share them, and the renderer redraws only the lines.
+        grid = 10 ** np.floor(np.log10(max(high - low, 0.1))) / 2
+        self.axes.set_ylim(np.floor(low / grid - 0.2) * grid, np.ceil(high / grid + 0.2) * grid)
         if diverged is not None:
             self.marker.xy = (steps[-1], run.out[steps[-1]])
             self.marker.set_text(f"diverged at step {diverged}\n(loss → ∞)")

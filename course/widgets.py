@@ -54,10 +54,16 @@ class LearningRateSlider:
     # -- events -------------------------------------------------------------
 
     def _on_slider(self, change: dict) -> None:
-        self.box.value = f"{change['new']:.3g}"
+        self._echoing = True  # the box shows the slider's value: not a new request
+        try:
+            self.box.value = f"{change['new']:.3g}"
+        finally:
+            self._echoing = False
         self.redraw(change["new"])
 
     def _on_box(self, change: dict) -> None:
+        if getattr(self, "_echoing", False):
+            return
         text = change["new"].strip()
         try:
             value = float(text)
@@ -98,7 +104,8 @@ class LearningRateSlider:
                       f"{type(error).__name__}: {html.escape(str(error))}", error=True)
             return
         summary = self.live.update(result, learning_rate)
-        self.image.value = plots.png(self.live.figure)
+        # A figure that knows what moves renders only that (plots.BlitRenderer).
+        self.image.value = self.live.png() if hasattr(self.live, "png") else plots.png(self.live.figure)
         self.last_seconds = time.perf_counter() - start
         self._say((note + " " if note else "") + summary, error=bool(note))
 

@@ -158,3 +158,27 @@ def test_build_fails_on_a_test_that_passes_unanswered(tmp_path):
     assert build(root, ["a1_linear_regression"], out=out) == 1
     assert "cell test_observation_gradient" in out.getvalue()
     assert "passes in the student version" in out.getvalue()
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-r"):
+            continue
+        name, sep, version = line.partition("==")
+        assert sep and version, f"{path.name}: {line!r} is not pinned with =="
+        pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    return pins
+
+
+def test_every_dependency_is_pinned_and_the_pins_agree():
+    # A fresh venv has the setuptools of Python's ensurepip (65.x), and `pip freeze`
+    # leaves setuptools out: a pin missing here broke the editable install in CI.
+    named = _pins(ROOT / "requirements.in")
+    frozen = _pins(ROOT / "requirements.txt")
+    for name, version in named.items():
+        assert frozen.get(name) == version, f"requirements.txt pins {name} at {frozen.get(name)}, requirements.in at {version}"
+    build = re.search(r'requires = \["setuptools==([^"]+)"\]', (ROOT / "pyproject.toml").read_text())
+    assert build and frozen["setuptools"] == build.group(1)
+    _pins(ROOT / "requirements-dev.txt")
