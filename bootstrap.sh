@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 mode="${1:-}"
+shift || true  # anything after the mode goes to JupyterLab (lab) or pytest (test)
 case "$mode" in
   lab|test|setup) ;;
   *) echo "usage: bash bootstrap.sh lab|test|setup" >&2; exit 2 ;;
@@ -46,7 +47,11 @@ system_packages() {
 venv() {
   local requirements=requirements.txt
   [ "$mode" = test ] && requirements=requirements-dev.txt
-  local stamp=".venv/.installed-$(cat requirements*.txt pyproject.toml | sha256sum | cut -c1-16)-$requirements"
+  local inputs
+  inputs=$(cat requirements*.txt pyproject.toml | sha256sum | cut -c1-16)
+  local stamp=".venv/.installed-$inputs-$requirements"
+  # The test packages include the course's own: a test install serves the lab too.
+  [ -e ".venv/.installed-$inputs-requirements-dev.txt" ] && stamp=".venv/.installed-$inputs-requirements-dev.txt"
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
     say "creating .venv"
     rm -rf .venv
@@ -80,9 +85,11 @@ case "$mode" in
   setup) say "set up: .venv is ready" ;;
   lab)
     say "opening JupyterLab on the course (Ctrl-C to stop)"
-    exec .venv/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$PWD" ;;
+    # Containers and CI machines often run as root, which Jupyter refuses unless told.
+    [ "$(id -u)" = 0 ] && set -- --allow-root "$@"
+    exec .venv/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$PWD" "$@" ;;
   test)
     system_packages
     say "running the test suite"
-    exec .venv/bin/python -m pytest ;;
+    exec .venv/bin/python -m pytest "$@" ;;
 esac

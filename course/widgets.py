@@ -9,8 +9,10 @@ raises.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import time
+import weakref
 from typing import Any, Callable, Protocol
 
 import ipywidgets as widgets
@@ -30,6 +32,10 @@ class LiveFigure(Protocol):
 class LearningRateSlider:
     """A log-scale learning-rate slider driving `train(learning_rate)` and a live figure."""
 
+    #: Every slider alive in this kernel: benchmarks/sliders.py times each one.
+    instances: "weakref.WeakSet[LearningRateSlider]" = weakref.WeakSet()
+    _serials = itertools.count()
+
     def __init__(self, train: Callable[[float], Any], figure: LiveFigure, *,
                  value: float, low: float, high: float, needs: str = "a function this slider uses",
                  description: str = "learning rate η"):
@@ -47,6 +53,8 @@ class LearningRateSlider:
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.last_seconds = 0.0
+        self.serial = next(LearningRateSlider._serials)  # creation order = order on the page
+        LearningRateSlider.instances.add(self)
         self.slider.observe(self._on_slider, names="value")
         self.box.observe(self._on_box, names="value")
         self.redraw(value)
