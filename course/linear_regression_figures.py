@@ -40,8 +40,8 @@ class LinearFitFigure:
         self.fit.set_data(self.xs, w * self.xs + b)
         if diverged is not None:
             return (f"η = {learning_rate:.3g}: too large — gradient descent diverged at step {diverged} "
-                    f"(the line shown is step {last}'s, ŷ = {w:.3g}·x + {b:.3g}).")
-        return (f"η = {learning_rate:.3g}: after {last} steps ŷ = {w:.3f}·x + {b:.3f}, "
+                    f"(the line shown is step {last}'s, ŷ = {w:.3g}·x {'−' if b < 0 else '+'} {abs(b):.3g}).")
+        return (f"η = {learning_rate:.3g}: after {last} steps ŷ = {w:.3f}·x {'−' if b < 0 else '+'} {abs(b):.3f}, "
                 f"loss = {trajectory.loss[-1]:.4g}.")
 
     def png(self) -> bytes:

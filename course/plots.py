@@ -125,6 +125,19 @@ class LossCurve:
             self.rescale([shown], len(losses))
         return diverged
 
+    def update_at(self, steps: Sequence[int], losses: Sequence[float]) -> int | None:
+        """`update` with fixed limits, for losses recorded at `steps`; returns the step it diverged at."""
+        steps, losses = np.asarray(steps), np.asarray(losses, dtype=float)
+        index = first_divergence(losses)
+        shown = len(losses) if index is None else max(index, 1)
+        self.line.set_data(steps[:shown], losses[:shown])
+        self.marker.set_visible(index is not None)
+        if index is None:
+            return None
+        self.marker.xy = (steps[shown - 1], min(float(losses[shown - 1]), self.axes.get_ylim()[1]))
+        self.marker.set_text(f"diverged at step {steps[index]}\n(loss → ∞)")
+        return int(steps[index])
+
     def fix_limits(self, steps: int, low: float, high: float) -> None:
         """Fixed axes for a live figure: steps 0..steps, losses low..high (log if that spans decades)."""
         self.rescale([np.array([low, high])], steps + 1)

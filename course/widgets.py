@@ -128,3 +128,22 @@ class LearningRateSlider:
     def _ipython_display_(self) -> None:
         from IPython.display import display
         display(self.widget())
+
+
+class Progress:
+    """A progress bar for training that takes seconds: `progress(step)`; harmless without a front end."""
+
+    def __init__(self, total: int, description: str = "training"):
+        from IPython.display import display
+
+        self.total, self.start = total, time.perf_counter()
+        self.bar = widgets.IntProgress(min=0, max=total, description=description,
+                                       style={"description_width": "initial"})
+        self.label = widgets.Label()
+        display(widgets.HBox([self.bar, self.label]))
+
+    def __call__(self, step: int) -> None:
+        self.bar.value = min(step, self.total)
+        elapsed = time.perf_counter() - self.start
+        done = "done" if step >= self.total else "steps"
+        self.label.value = f"{step} / {self.total} {done} in {elapsed:.1f} s"

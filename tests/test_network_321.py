@@ -1,0 +1,85 @@
+"""Assignment 3's model, its Keras twin and its figure."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course import network_321 as n321
+from course.network_321_figures import TrainingFigure
+from instructor.references import network_321 as reference
+
+
+@pytest.fixture(scope="module")
+def keras_network():
+    from course import network_321_keras
+    return network_321_keras
+
+
+def test_lecture_targets_come_from_the_true_weights():
+    X, y = n321.lecture_data(50)
+    assert X.shape == (50, 3) and y.shape == (50,)
+    np.testing.assert_array_equal(X, np.random.RandomState(0).randn(50, 3))  # the lecture's np.random.seed(0)
+    assert n321.mse(X, y, *n321.truth()) == 0.0
+
+
+def test_keras_model_has_the_lectures_shapes_not_a_broadcast_kernel(keras_network):
+    model = keras_network.build(*n321.start())
+    kernels = [w.shape for w in model.get_weights()]
+    assert kernels == [(3, 2), (2, 1)], kernels
+    W1, w2 = keras_network.weights(model)
+    np.testing.assert_allclose(W1, n321.start()[0], rtol=1e-7)  # float32
+    np.testing.assert_allclose(w2, n321.start()[1], rtol=1e-7)
+
+
+@pytest.mark.parametrize("seed, n, d, h", [(0, 40, 3, 2), (1, 25, 4, 3), (2, 7, 2, 5)])
+def test_reference_gradient_equals_keras_autodiff(keras_network, seed, n, d, h):
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(n, d)), np.exp(rng.normal(0, 0.5, n))
+    W1, w2 = rng.normal(0, 0.5, (d, h)), rng.normal(0, 0.5, h)
+    autodiff = keras_network.autodiff_gradients(keras_network.build(W1, w2), X, y)
+    for ours, theirs in zip(reference.gradients(X, y, W1, w2), autodiff):
+        # float32 in Keras: agreement to about six significant digits of the largest entry.
+        assert np.max(np.abs(ours - theirs)) < 1e-5 * max(1.0, np.max(np.abs(ours)))
+
+
+def test_keras_sgd_follows_the_numpy_trajectory(keras_network):
+    X, y = n321.lecture_data(2000)
+    W1, w2 = n321.start()
+    steps, eta = 300, 0.0005
+    numpy_run = n321.train(reference.gradients, X, y, W1, w2, learning_rate=eta, steps=steps)
+    model = keras_network.build(W1, w2)
+    keras_network.fit(model, X, y, optimizer=keras_network.keras.optimizers.SGD(learning_rate=eta), steps=steps)
+    W1_keras, w2_keras = keras_network.weights(model)
+    assert numpy_run.distance_from(n321.start()[0], n321.start()[1]) > 0.05, "training moved the weights"
+    assert numpy_run.distance_from(W1_keras, w2_keras) < 1e-4
+
+
+def _overflowing(X, y, W1, w2):
+    """A gradient whose step sends w2 to 1000: exp(z2) overflows."""
+    return np.zeros_like(W1), np.full_like(w2, -1000.0)
+
+
+def test_training_records_the_loss_and_stops_on_divergence():
+    X, y = n321.lecture_data(300)
+    run = n321.train(reference.gradients, X, y, *n321.start(), learning_rate=5e-4, steps=100, loss_every=10)
+    assert list(run.loss_steps) == list(range(0, 101, 10))
+    assert run.losses[-1] < run.losses[0] / 10
+    wild = n321.train(reference.gradients, X, y, *n321.start(), learning_rate=0.1, steps=50)
+    assert wild.losses[-1] > wild.losses[0], "a too-large step overshoots into a worse loss"
+    # A step that overflows exp: the loop stops, silently, and the rest of the curve is infinite.
+    blown = n321.train(_overflowing, X, y, *n321.start(), learning_rate=1.0, steps=50, loss_every=5)
+    assert np.isinf(blown.losses[-1]) and np.isfinite(blown.losses[0])
+
+
+def test_slider_figure_marks_divergence_and_says_so():
+    X, y = n321.lecture_data(300)
+    figure = TrainingFigure(50, n321.truth(), n321.start())
+    calm = figure.update(n321.train(reference.gradients, X, y, *n321.start(), learning_rate=5e-4, steps=50), 5e-4)
+    assert "loss" in calm and not figure.curve.marker.get_visible()
+    wild = figure.update(n321.train(reference.gradients, X, y, *n321.start(), learning_rate=0.1, steps=50), 0.1)
+    assert "too large" in wild
+    blown = n321.train(_overflowing, X, y, *n321.start(), learning_rate=1.0, steps=50)
+    said = figure.update(blown, 1.0)
+    assert "blew up" in said and figure.curve.marker.get_visible()
+    assert np.isfinite(figure.curve.line.get_ydata()).all()
+    assert figure.png().startswith(b"\x89PNG")
