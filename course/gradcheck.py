@@ -77,7 +77,7 @@ def relative_errors(analytic: np.ndarray, numerical: np.ndarray) -> np.ndarray:
     return np.abs(analytic - numerical) / np.maximum(np.abs(analytic) + np.abs(numerical), 1e-8)
 
 
-@dataclass
+@dataclass(repr=False)
 class GradientCheck:
     """Backprop against finite differences, one row per parameter."""
 
@@ -117,6 +117,8 @@ class GradientCheck:
             mark = "  <- worst" if name == self.worst and not self.passed else ""
             lines.append(f"{name:<{width}}  {a:>14.8g}  {n:>14.8g}  {e:>10.1e}{mark}")
         return "\n".join(lines + [self.verdict()])
+
+    __repr__ = __str__  # the table, wherever HTML is not shown
 
     def _repr_html_(self) -> str:
         rows = []

@@ -38,16 +38,17 @@ class LearningRateSlider:
 
     def __init__(self, train: Callable[[float], Any], figure: LiveFigure, *,
                  value: float, low: float, high: float, needs: str = "a function this slider uses",
-                 description: str = "learning rate η"):
+                 description: str = "learning rate η", symbol: str = "η", quantity: str = "learning rate"):
         if not low < value < high:
             raise ValueError(f"need low < value < high, got {low}, {value}, {high}")
         self.train, self.live, self.needs = train, figure, needs
+        self.symbol, self.quantity = symbol, quantity
         self.low, self.high = low, high
         self.slider = widgets.FloatLogSlider(
             value=value, base=10, min=math.log10(low), max=math.log10(high), step=0.02,
             description=description, readout=False, continuous_update=True,
             style={"description_width": "initial"}, layout=widgets.Layout(width="420px"))
-        self.box = widgets.Text(value=f"{value:.3g}", description="η =", continuous_update=False,
+        self.box = widgets.Text(value=f"{value:.3g}", description=f"{symbol} =", continuous_update=False,
                                 layout=widgets.Layout(width="150px"),
                                 style={"description_width": "initial"})
         self.status = widgets.HTML()
@@ -76,16 +77,16 @@ class LearningRateSlider:
         try:
             value = float(text)
         except ValueError:
-            self._say(f"“{html.escape(text)}” is not a number: type a learning rate such as 0.01.",
-                      error=True)
+            self._say(f"“{html.escape(text)}” is not a number: type a {self.quantity} such as "
+                      f"{self.slider.value:.2g}.", error=True)
             return
         if not math.isfinite(value) or value <= 0:
-            self._say(f"The learning rate must be a positive number; got {html.escape(text)}.",
+            self._say(f"The {self.quantity} must be a positive number; got {html.escape(text)}.",
                       error=True)
             return
         clamped = min(max(value, self.low), self.high)
         if clamped != value:
-            note = f"η = {value:g} is outside this slider's range; using {clamped:.3g}."
+            note = f"{self.symbol} = {value:g} is outside this slider's range; using {clamped:.3g}."
         else:
             note = ""
         if abs(math.log10(clamped) - math.log10(self.slider.value)) < 1e-9:
@@ -108,7 +109,7 @@ class LearningRateSlider:
                       f"which is still to be implemented above.", error=True)
             return
         except Exception as error:  # noqa: BLE001 - shown to the student, never a traceback
-            self._say(f"Training failed at η = {learning_rate:.3g}: "
+            self._say(f"Training failed at {self.symbol} = {learning_rate:.3g}: "
                       f"{type(error).__name__}: {html.escape(str(error))}", error=True)
             return
         summary = self.live.update(result, learning_rate)

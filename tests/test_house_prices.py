@@ -1,0 +1,133 @@
+"""Assignment 4's model, gradient checks, Keras twin and failure demonstrations."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course import backprop_failures as failures
+from course import gradcheck
+from course import house_prices as hp
+from course import house_prices_figures as figures
+from instructor.references import house_prices as reference
+
+
+@pytest.fixture(scope="module")
+def houses():
+    return hp.standardised_houses()
+
+
+@pytest.fixture(scope="module")
+def keras_network():
+    from course import house_prices_keras
+    return house_prices_keras
+
+
+def test_houses_are_standardised_with_the_population_deviation(houses):
+    np.testing.assert_allclose(houses.x.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(houses.x.std(axis=0), 1, atol=1e-12)
+    np.testing.assert_allclose(houses.dollars(houses.y), hp.houses()[1])
+
+
+def test_21_weights_in_the_lectures_order():
+    W_hidden, w_output = hp.initial_weights(0)
+    names = hp.named(W_hidden, w_output)
+    assert list(names) == [f"w{i}" for i in range(1, 22)]
+    assert names["w1"] == W_hidden[0, 0] and names["w6"] == W_hidden[1, 0] and names["w16"] == w_output[0]
+    back = hp.unnamed(names)
+    np.testing.assert_array_equal(back[0], W_hidden)
+    np.testing.assert_array_equal(back[1], w_output)
+    again = hp.initial_weights(0)
+    np.testing.assert_array_equal(again[0], W_hidden), "seeded: the same weights every time"
+
+
+def test_scipy_check_grad_of_the_reference_is_below_the_lectures_threshold(houses):
+    start = hp.named(*hp.initial_weights(0))
+    difference = gradcheck.scipy_check_grad(lambda w: hp.loss(houses.x, houses.y, *hp.unnamed(w)),
+                                            lambda w: hp.named(*reference.gradient(houses.x, houses.y,
+                                                                                   *hp.unnamed(w))), start)
+    assert difference < 1e-6
+
+
+@pytest.mark.parametrize("corrupted", ["w3", "w12", "w16", "w21"])
+def test_the_table_names_the_one_wrong_partial_derivative(houses, corrupted):
+    def wrong(weights):
+        result = hp.named(*reference.gradient(houses.x, houses.y, *hp.unnamed(weights)))
+        result[corrupted] *= 1.01
+        return result
+
+    check = gradcheck.gradient_check(lambda w: hp.loss(houses.x, houses.y, *hp.unnamed(w)), wrong,
+                                     hp.named(*hp.initial_weights(0)))
+    assert not check.passed and check.worst == corrupted
+    assert f"✗ {corrupted} is off" in check.verdict() and "<- worst" in str(check)
+
+
+@pytest.mark.parametrize("seed, n, hidden", [(0, 10, 5), (1, 4, 3), (2, 13, 7)])
+def test_reference_gradient_equals_keras_autodiff(keras_network, seed, n, hidden):
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(n, 2)), rng.normal(size=n)
+    W_hidden, w_output = rng.normal(size=(3, hidden)), rng.normal(size=hidden + 1)
+    autodiff = keras_network.autodiff_gradient(keras_network.build(W_hidden, w_output), x, y)
+    for ours, theirs in zip(reference.gradient(x, y, W_hidden, w_output), autodiff):
+        assert np.max(np.abs(ours - theirs)) < 1e-5 * max(1.0, np.max(np.abs(ours)))
+
+
+def test_keras_sgd_loss_curve_overlaps_the_numpy_one(keras_network, houses):
+    start = hp.initial_weights(0)
+    numpy_run = hp.train(reference.gradient, houses.x, houses.y, *start, learning_rate=0.05, steps=200)
+    keras_losses = keras_network.train(keras_network.build(*start), houses.x, houses.y, learning_rate=0.05, steps=200)
+    assert numpy_run.losses[-1] < numpy_run.losses[0] / 5
+    np.testing.assert_allclose(keras_losses, numpy_run.losses, rtol=1e-5, atol=1e-6)
+
+
+def test_sigmoid_output_cannot_reach_below_the_mean_price(houses):
+    start = hp.initial_weights(0)
+    run = hp.train(failures.sigmoid_output_gradient, houses.x, houses.y, *start, learning_rate=0.05, steps=500,
+                   output="sigmoid")
+    predictions = hp.forward(houses.x, run.W_hidden, run.w_output, output="sigmoid").y_pred
+    assert predictions.min() > 0 > houses.y.min()
+
+
+def test_vanishing_gradients_grow_with_the_input_scale(houses):
+    ratios = []
+    for scale in (1.0, 100.0, 1000.0):
+        norms = failures.gradient_norms(reference.gradient, houses.x, houses.y, input_scale=scale, steps=20)
+        ratios.append(norms.hidden[-1] / norms.output[-1])
+    assert ratios[0] > ratios[1] > ratios[2] and ratios[2] < 1e-6 * ratios[0]
+
+
+def test_a_large_learning_rate_kills_relu_units(houses):
+    calm = failures.dead_relu_units(houses.x, houses.y, learning_rate=0.003)
+    wild = failures.dead_relu_units(houses.x, houses.y, learning_rate=0.3)
+    assert wild.dead[-1] > calm.dead[-1]
+    assert 0 <= calm.dead[-1] <= calm.units
+
+
+def test_chain_of_factors_explodes_above_one_and_vanishes_below():
+    assert failures.chain_of_factors(1.2, 50)[-1] > 1e3
+    assert failures.chain_of_factors(0.8, 50)[-1] < 1e-4
+    assert failures.chain_of_factors(1.0, 50)[-1] == 1.0
+
+
+def test_single_record_updates_climb_where_full_batch_descends(houses):
+    run = failures.noisy_updates(reference.gradient, houses.x, houses.y, learning_rate=0.1, steps=300)
+    assert run.full_batch[-1] < run.full_batch[0]
+    assert np.max(run.one_record[np.isfinite(run.one_record)]) > run.one_record[0]
+
+
+def test_every_figure_redraws_and_marks_divergence(houses):
+    start = hp.initial_weights(0)
+    figure = figures.HousePriceFigure(houses, 50)
+    said = figure.update(hp.train(reference.gradient, houses.x, houses.y, *start, learning_rate=5.0, steps=50), 5.0)
+    assert "too large" in said and figure.curve.marker.get_visible()
+    assert np.isfinite(figure.curve.line.get_ydata()).all()
+    for live, result, value in [
+        (figures.VanishingFigure(20), failures.gradient_norms(reference.gradient, houses.x, houses.y,
+                                                              input_scale=1000, steps=20), 1000),
+        (figures.DeadReluFigure(30, 20), failures.dead_relu_units(houses.x, houses.y, learning_rate=0.3,
+                                                                 steps=30), 0.3),
+        (figures.ExplodingFigure(50), failures.chain_of_factors(1.3), 1.3),
+        (figures.NoisyFigure(50), failures.noisy_updates(reference.gradient, houses.x, houses.y,
+                                                         learning_rate=0.2, steps=50), 0.2),
+    ]:
+        assert live.update(result, value)
+        assert live.png().startswith(b"\x89PNG")
