@@ -30,11 +30,10 @@ python_311() {
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages the tests drive: a real browser and the grading sandbox.
+# Debian packages the tests drive: a real browser (Playwright drives it; its own download cannot work offline).
 system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-  command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing ${missing[*]} (Debian packages)"
   if ! command -v apt-get >/dev/null 2>&1; then

@@ -122,22 +122,24 @@ class NotebookRun:
 _SLIDER_BOXES = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .widget-vbox')]
     .filter(box => box.querySelector(':scope > .widget-hbox .widget-hslider'))"""
 
-# The end-to-end latency probe: from a key press on a slider's handle to the
-# moment its image's source changes, measured inside the page.
-_WATCH_IMAGE = """([index]) => {
+# The end-to-end latency probe: from a key press on a slider's handle until the page
+# shows the redraw. The kernel sends the new image first and the status line after it,
+# and the status always changes (it names the new value) where the image may not (two
+# runs that both blew up at step 2 look alike), so the status line marks the end.
+_WATCH_REDRAW = """([index]) => {
     const box = (%s)()[index];
-    const image = box.querySelector('img');
-    const before = image.src;
+    const status = box.querySelector('.widget-html');
+    const before = status.textContent;
     window.__latency = null;
     let pressed = null;
     box.querySelector('.noUi-handle').addEventListener(
         'keydown', () => { pressed = performance.now(); }, {once: true, capture: true});
     const observer = new MutationObserver(() => {
-        if (image.src !== before && pressed !== null) {
+        if (status.textContent !== before && pressed !== null) {
             observer.disconnect(); window.__latency = performance.now() - pressed;
         }
     });
-    observer.observe(image, {attributes: true, attributeFilter: ['src']});
+    observer.observe(status, {subtree: true, childList: true, characterData: true});
 }""" % _SLIDER_BOXES
 
 
@@ -225,12 +227,12 @@ class Notebook:
         self.page.mouse.up()
 
     def key_latency_ms(self, index: int, key: str = "ArrowRight", timeout: float = 30) -> float:
-        """Milliseconds from a key press on the slider's handle to its image changing."""
+        """Milliseconds from a key press on the slider's handle to its redraw shown on the page."""
         box = self._box(index)
         box.scroll_into_view_if_needed()
         handle = box.locator(".noUi-handle")
         handle.focus()
-        self.page.evaluate(_WATCH_IMAGE, [index])
+        self.page.evaluate(_WATCH_REDRAW, [index])
         self.page.keyboard.press(key)
         self.page.wait_for_function("() => window.__latency !== null", timeout=timeout * 1000)
         return float(self.page.evaluate("() => window.__latency"))
