@@ -17,17 +17,12 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import data
+from .activations import sigmoid
 from .checks import Case, HiddenCases
 
 HIDDEN_UNITS = 5
 # gradient(x, y, W_hidden, w_output) -> (dE/dW_hidden (3, h), dE/dw_output (h + 1,))
 Gradient = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^(−z)), silent where e^(−z) overflows (σ is 0 there)."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
 
 
 def with_bias(values: np.ndarray) -> np.ndarray:

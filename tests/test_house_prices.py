@@ -36,8 +36,8 @@ def test_21_weights_in_the_lectures_order():
     back = hp.unnamed(names)
     np.testing.assert_array_equal(back[0], W_hidden)
     np.testing.assert_array_equal(back[1], w_output)
-    again = hp.initial_weights(0)
-    np.testing.assert_array_equal(again[0], W_hidden), "seeded: the same weights every time"
+    # Seeded: the same weights every time.
+    np.testing.assert_array_equal(hp.initial_weights(0)[0], W_hidden)
 
 
 def test_scipy_check_grad_of_the_reference_is_below_the_lectures_threshold(houses):
