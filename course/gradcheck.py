@@ -55,18 +55,23 @@ def numerical_gradient(loss: Callable[[dict], float], params: Params) -> dict[st
 
     vector, _ = flatten(params)
 
-    def along_axes(steps: np.ndarray) -> np.ndarray:
-        # scipy evaluates many steps at once: entry i of `steps` (first axis)
-        # moves parameter i alone, which keeps the function elementwise.
-        steps = np.asarray(steps, dtype=np.float64)
+    at_params = loss(unflatten(vector, params))
+
+    def along_axes(steps: np.ndarray, which: np.ndarray) -> np.ndarray:
+        # Step `steps[k]` moves parameter `which[k]` alone, which keeps the function elementwise.
+        # scipy drops converged entries from the arrays it passes, so the position of an entry
+        # does not say which parameter it is: `which` travels with it.
+        steps, which = np.broadcast_arrays(np.asarray(steps, dtype=np.float64), which)
         values = np.empty(steps.shape)
         for index in np.ndindex(steps.shape):
             moved = vector.copy()
-            moved[index[0]] += steps[index]
-            values[index] = loss(unflatten(moved, params))
+            moved[int(which[index])] += steps[index]
+            # The change in loss, not the loss: scipy's extrapolation then rounds on the scale of
+            # the change, and a loss that does not move gives a derivative of exactly 0.
+            values[index] = loss(unflatten(moved, params)) - at_params
         return values
 
-    result = differentiate.derivative(along_axes, np.zeros_like(vector),
+    result = differentiate.derivative(along_axes, np.zeros_like(vector), args=(np.arange(vector.size),),
                                       initial_step=1e-2, maxiter=8)
     return unflatten(result.df, params)
 

@@ -165,3 +165,19 @@ def test_gradient_check_names_the_wrong_parameter_and_is_skipped_only_at_autogra
     # At autograde the grader's hidden verification decides; the visible check only costs time.
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert gradcheck.assert_gradient(loss, wrong, params) is None
+
+
+def test_numerical_gradient_keeps_each_parameter_apart_and_a_flat_loss_exactly_zero():
+    """scipy drops converged entries as it goes: each derivative must still land on its own parameter."""
+    from course import gradcheck
+
+    # Curvatures from 0.1 to 10: the entries converge after different numbers of iterations.
+    scales = np.logspace(-1, 1, 13)
+    params = {"p": np.linspace(-1.0, 1.0, 13).reshape(13), "flat": np.array(2.0)}
+
+    def loss(p):
+        return float(np.sum(np.exp(scales * p["p"]) / scales)) + 6.25  # "flat" plays no part
+
+    numerical = gradcheck.numerical_gradient(loss, params)
+    np.testing.assert_allclose(numerical["p"], np.exp(scales * params["p"]), rtol=1e-7)
+    assert numerical["flat"] == 0.0
