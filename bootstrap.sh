@@ -2,6 +2,7 @@
 # Set up the course and then open it or test it:
 #   bash bootstrap.sh lab    JupyterLab on the course (nbgrader and Jupytext extensions active)
 #   bash bootstrap.sh test   the whole test suite, as CI runs it
+#   bash bootstrap.sh setup  only install: .venv, and bubblewrap for sandboxed grading (instructors)
 # Needs Python 3.11 (python3.11, or python3 if that is 3.11; or set PYTHON=...).
 # Installing is skipped when nothing it depends on has changed.
 set -euo pipefail
@@ -30,10 +31,13 @@ python_311() {
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages the tests drive: a real browser (Playwright drives it; its own download cannot work offline).
+# Debian packages: bubblewrap, the sandbox every student's kernel runs in at autograde
+# (instructor/sandbox.py), for setup and tests; a real browser for the tests only (Playwright
+# drives it; its own download cannot work offline).
 system_packages() {
   local missing=()
-  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+  [ "$mode" = test ] && { command -v chromium >/dev/null 2>&1 || missing+=(chromium); }
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing ${missing[*]} (Debian packages)"
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -81,7 +85,10 @@ venv() {
 
 venv
 case "$mode" in
-  setup) say "set up: .venv is ready" ;;
+  setup)
+    system_packages || echo "autograde runs students' code in bubblewrap: install it with" \
+      "'sudo apt-get install bubblewrap' (README: Grading safely and in parallel)" >&2
+    say "set up: .venv is ready" ;;
   lab)
     say "opening JupyterLab on the course (Ctrl-C to stop)"
     # Containers and CI machines often run as root, which Jupyter refuses unless told.

@@ -62,7 +62,22 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelA
 # Graded cells take well under a second; demo cells are skipped.
 c.Execute.timeout = 15
 c.GradingExecute.max_output_bytes = 100_000
+# Every student's kernel runs in bubblewrap (instructor/sandbox.py): no view of the course,
+# the gradebook or other submissions, no network, no autodiff library, and this much memory.
+# Grading refuses to start without bwrap; set sandbox = False only for code you trust.
+c.GradingExecute.sandbox = True
+c.GradingExecute.memory_limit_mb = 2048
 
+# nbgrader's sanitizing steps, with a DeduplicateIds that cannot crash on a pasted copy
+# of a locked cell (instructor/autograde.py says how nbgrader's does), and an OverwriteCells
+# that marks a locked cell the student changed, so that the feedback says it was restored.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "instructor.autograde.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "instructor.autograde.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.Autograde.autograde_preprocessors = [
     "instructor.execute.GradingExecute",
     "instructor.verify.VerifyHiddenTests",

@@ -2,6 +2,7 @@
 
   build [ASSIGNMENT ...] [--jobs N]   sync MyST pairs, lint, regenerate release/, validate
   sync                                rebuild every source .ipynb from its MyST .md
+  autograde ASSIGNMENT [--jobs N]     grade every submission, sandboxed, on every core
 """
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("assignments", nargs="*", help="default: every assignment in source/")
     build.add_argument("--jobs", type=int, default=None, help="notebooks validated at once")
     commands.add_parser("sync", help="rebuild every source .ipynb from its MyST .md")
+    grade = commands.add_parser("autograde",
+                                help="grade every submission in submitted/, sandboxed, several at once")
+    grade.add_argument("assignment")
+    grade.add_argument("--jobs", type=int, default=None, help="kernels at once (default: every core)")
+    grade.add_argument("--student", action="append", default=None,
+                       help="grade only this student (repeatable); default: every submission in submitted/")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run students' code with your own permissions (only for code you trust)")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -28,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         changed = [md for md in notebooks.source_markdown() if notebooks.sync(md)]
         print(f"{len(changed)} notebooks rewritten" + "".join(f"\n  {md}" for md in changed))
         return 0
+    if args.command == "autograde":
+        from instructor.autograde import run as run_autograde
+        return run_autograde(args, notebooks.ROOT)
     return 2
 
 

@@ -1,21 +1,34 @@
-"""Executing a student's notebook for grading: limits, and a kernel that may die.
+"""Executing a student's notebook for grading: limits, a sandbox, and a kernel that may die.
 
 nbgrader's `Execute` stops grading a submission when its kernel dies
-(`os._exit`, a crash, the memory limit): nbclient raises `DeadKernelError` and
-the whole notebook goes ungraded.  `GradingExecute` instead runs the notebook
-again in a fresh kernel with the cell that killed the kernel skipped and
-marked, so every honest cell is still graded with the state it expects.  It
-also caps how much output one cell may keep, so a cell printing megabytes
-cannot bloat the gradebook's feedback or the grader's memory.
+(`os._exit`, a crash, the memory limit) or when a cell ignores the timeout's
+interrupt: nbclient raises `DeadKernelError` or `CellTimeoutError` and the whole
+notebook goes ungraded.  `GradingExecute` instead runs the notebook again in a
+fresh kernel with that cell skipped and marked, so every honest cell is still
+graded with the state it expects.  It also
+
+- runs each kernel in bubblewrap (`instructor.sandbox`) unless told otherwise
+  (`sandbox = False`): no view of the course, the gradebook, other submissions
+  or the instructor's files, no network, a memory limit;
+- caps how much output one cell may keep, so a cell printing megabytes cannot
+  bloat the feedback or the grader's memory, while the hidden tests' records
+  are kept whatever was printed before them;
+- ignores a `demo` tag (skipped at autograde) on a test or solution cell;
+- says so when a cell ran out of memory.
 """
 from __future__ import annotations
 
 import copy
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
+from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Bool, Integer, default
+
+from course.checks import RECORD_MIME
+
+LOCKED_CELL_EDITED = "backprop_locked_cell_edited"  # set by instructor.autograde.OverwriteCells
 
 
 def limit_message(text: str) -> dict:
@@ -28,42 +41,70 @@ class GradingExecute(Execute):
 
     max_output_bytes = Integer(
         100_000, help="Output one cell may keep; the rest is dropped with a note.").tag(config=True)
+    max_record_bytes = Integer(
+        2_000_000, help="Hidden-test records one cell may keep beyond max_output_bytes.").tag(config=True)
     max_kernel_deaths = Integer(
-        3, help="Kernel deaths tolerated per notebook before the remaining cells are left unrun."
+        3, help="Kernel deaths (or cells that ignore interrupts) tolerated per notebook before the "
+                "remaining cells are left unrun."
     ).tag(config=True)
     memory_limit_mb = Integer(
         2048, help="Memory a student's kernel may use (enforced by the sandbox); named in messages."
     ).tag(config=True)
+    sandbox = Bool(
+        True, help="Run each kernel in bubblewrap (instructor.sandbox); refuse to grade if it is missing."
+    ).tag(config=True)
+
+    @default("shutdown_kernel")
+    def _kill_when_done(self):
+        return "immediate"  # a graded kernel's state is thrown away: no need to wait ~0.2 s for it to exit
+
+    def create_kernel_manager(self):
+        if not self.sandbox:
+            return super().create_kernel_manager()
+        from instructor.sandbox import SandboxedKernelManager, check_bwrap, policy_from_config
+
+        check_bwrap()  # a clear message now, rather than a kernel that never starts
+        self.kernel_manager_class = SandboxedKernelManager
+        km = super().create_kernel_manager()
+        hidden, hidden_files = policy_from_config(self.config)
+        km.hidden, km.hidden_files = hidden, hidden_files
+        km.memory_limit_mb = self.memory_limit_mb
+        return km
 
     def preprocess(self, nb, resources=None, km=None):
+        skip = self.skip_cells_with_tag
+        for cell in nb.cells:
+            # A student's tag cannot skip what is graded: an unrun test cell would score full marks.
+            if (utils.is_grade(cell) or utils.is_solution(cell)) and skip in cell.metadata.get("tags", []):
+                cell.metadata.tags = [t for t in cell.metadata.tags if t != skip]
         original = copy.deepcopy(nb)
-        killers: list[int] = []
+        stopped: dict[int, str] = {}  # cell index -> why the grader had to skip it
         while True:
             attempt = copy.deepcopy(original)
-            for index in killers:
+            for index in stopped:
                 attempt.cells[index].source = ""  # nbclient does not run empty cells
             self._running = None
             try:
                 result, resources = super().preprocess(attempt, resources, km)
                 break
-            except DeadKernelError:
+            except (DeadKernelError, CellTimeoutError) as problem:
                 if self._running is None:
                     raise
-                killers.append(self._running)
-                if len(killers) > self.max_kernel_deaths:
+                stopped[self._running] = (
+                    "The kernel died while running this cell (os._exit, a crash, or more than "
+                    f"{self.memory_limit_mb} MB of memory)." if isinstance(problem, DeadKernelError) else
+                    f"This cell ran past the {self.timeout} s limit and did not stop when interrupted.")
+                if len(stopped) > self.max_kernel_deaths:
                     result = attempt
                     for cell in result.cells[self._running + 1:]:
                         if cell.cell_type == "code":
                             cell.outputs = [limit_message(
-                                "not run: the kernel died too often in the cells above")]
+                                "not run: the kernel had to be restarted too often in the cells above")]
                     break
-        for index in killers:
+        for index, reason in stopped.items():
             cell = result.cells[index]
             cell.source = original.cells[index].source
-            cell.outputs = [limit_message(
-                "The kernel died while running this cell (os._exit, a crash, or more than "
-                f"{self.memory_limit_mb} MB of memory). The grader ran the notebook again "
-                "without this cell.")]
+            cell.outputs = [limit_message(f"{reason} The grader ran the notebook again without this cell.")]
         nb.cells = result.cells
         nb.metadata = result.metadata
         return nb, resources
@@ -71,10 +112,29 @@ class GradingExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         self._running = index
         self._output_bytes = 0
+        self._record_bytes = 0
         self._truncated = False
-        return super().preprocess_cell(cell, resources, index)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.metadata.pop(LOCKED_CELL_EDITED, False):
+            cell.outputs.insert(0, new_output("stream", name="stdout", text=(
+                "Note from the grader: this cell is locked, so your changes to it were discarded "
+                "and it ran as it was given.\n")))
+        errors = [o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if "MemoryError" in errors:
+            cell.outputs.append(limit_message(
+                f"This cell ran out of memory: a submission may use at most {self.memory_limit_mb} MB."))
+        return cell, resources
+
+    def _is_record(self, msg) -> bool:
+        data = msg.get("content", {}).get("data")
+        if msg.get("msg_type") != "display_data" or not isinstance(data, dict) or RECORD_MIME not in data:
+            return False
+        self._record_bytes = getattr(self, "_record_bytes", 0) + len(str(data))
+        return self._record_bytes <= self.max_record_bytes
 
     def output(self, outs, msg, display_id, cell_index):
+        if self._is_record(msg):  # the hidden tests' answers are kept whatever was printed before
+            return super().output(outs, msg, display_id, cell_index)
         if getattr(self, "_truncated", False):
             return None
         budget = self.max_output_bytes - getattr(self, "_output_bytes", 0)
