@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,19 +36,11 @@ sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy warnings inside nbgrader's gradebook code
 warnings.filterwarnings("ignore", message=".*not in session.*")
 
-from instructor import gradebook, submissions  # noqa: E402
+from instructor import gradebook, notebooks, submissions  # noqa: E402
 from instructor.config import load_config  # noqa: E402
 
 NBGRADER = str(Path(sys.executable).with_name("nbgrader"))
 CLASS_SIZE = 200
-
-
-def copy_course(destination: Path) -> Path:
-    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
-    for name in ("source", "instructor"):
-        shutil.copytree(ROOT / name, destination / name, ignore=ignore)
-    shutil.copy(ROOT / "nbgrader_config.py", destination)
-    return destination
 
 
 def make_submissions(root: Path, assignment: str, count: int) -> list[str]:
@@ -101,7 +92,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="autograde-bench-") as folder:
-        root = copy_course(Path(folder) / "course")
+        root = notebooks.copy_course(Path(folder) / "course")
         count = len(make_submissions(root, args.assignment, args.submissions))
         print(f"{count} submissions of {args.assignment}, {os.cpu_count()} cores")
 

@@ -23,7 +23,6 @@ import argparse
 import ast
 import warnings
 import copy
-import shutil
 import statistics
 import subprocess
 import sys
@@ -58,14 +57,6 @@ def median_seconds(run, repeat: int) -> float:
 
 def verdict(value: float, target: float) -> str:
     return "ok" if value <= target else f"MISSED by {value / target - 1:.0%}"
-
-
-def copy_course(destination: Path) -> Path:
-    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
-    for name in ("source", "instructor", "release"):
-        shutil.copytree(ROOT / name, destination / name, ignore=ignore)
-    shutil.copy(ROOT / "nbgrader_config.py", destination)
-    return destination
 
 
 # --- 1. notebooks against their imports ------------------------------------------
@@ -110,7 +101,7 @@ def bench_notebooks(repeat: int) -> list[tuple[str, float, float]]:
 def bench_build(repeat: int) -> float:
     def build():
         with tempfile.TemporaryDirectory() as folder:
-            course = copy_course(Path(folder))
+            course = notebooks.copy_course(Path(folder), also=("release",))
             subprocess.run([PYTHON, "-m", "instructor", "build"], cwd=course, check=True,
                            stdout=subprocess.DEVNULL)
     return median_seconds(build, repeat)
@@ -139,7 +130,7 @@ def bench_autograde(repeat: int) -> list[tuple[str, float]]:
 
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        course = copy_course(Path(folder))
+        course = notebooks.copy_course(Path(folder), also=("release",))
         assignments = notebooks.assignments(course)
         add_trivial_assignment(course)
         for assignment in [*assignments, TRIVIAL]:

@@ -60,10 +60,9 @@ class Outcome:
 
     student: str
     graded: bool = False
-    executed_in_worker: bool = False
+    executed_in_worker: bool = False  # False: the recorder had to execute it (a worker failed)
     problems: list[str] = field(default_factory=list)  # why it was not graded
     repairs: list[str] = field(default_factory=list)  # what instructor.intake did to make it gradable
-    seconds: float = 0.0
 
 
 def _name(preprocessor) -> str:
@@ -225,7 +224,6 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None, jo
     sanitizer, recorder = NbGraderAPI(config=sanitize), NbGraderAPI(config=record)
 
     outcomes = {s: Outcome(s) for s in students}
-    started = time.perf_counter()
     # A fork server, not fork: the caller may hold threads (JAX does) that a forked child would inherit.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["instructor.autograde", "instructor.execute", "instructor.verify"])
@@ -251,7 +249,6 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None, jo
                     errors = _nbgrader_autograde(recorder, assignment, outcome.student)
                     outcome.problems += errors
                     outcome.graded = not errors
-                    outcome.seconds = time.perf_counter() - started
                     note = f" ({'; '.join(outcome.repairs + outcome.problems)[:300]})" \
                         if outcome.repairs or outcome.problems else ""
                     verdict = "graded" if outcome.graded else "NOT GRADED"

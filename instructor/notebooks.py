@@ -6,6 +6,7 @@ outputs.  Cell ids of unchanged cells are kept, so diffs stay small.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import jupytext
@@ -15,6 +16,21 @@ from jupytext.compare import compare_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMAT = "md:myst"
+# What an instructor's copy of the course needs to generate and grade: no nbgrader state.
+COURSE_FILES = ("nbgrader_config.py", "source", "instructor")
+
+
+def copy_course(destination: Path, also: tuple[str, ...] = ()) -> Path:
+    """A copy of the course's instructor files (and the folders `also` names), for tests and benchmarks."""
+    destination.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
+    for name in COURSE_FILES + also:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=ignore)
+        else:
+            shutil.copy(source, destination / name)
+    return destination
 
 
 def assignments(root: Path = ROOT) -> list[str]:

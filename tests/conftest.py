@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,7 @@ from instructor import notebooks
 ROOT = notebooks.ROOT
 # Every test course keeps its gradebook in its own folder, whatever the caller's environment says.
 os.environ.pop("NBGRADER_DB_URL", None)
-COURSE_FILES = ("nbgrader_config.py", "source", "instructor")
-
-
-def copy_course(destination: Path) -> Path:
-    """The course's instructor files, without any nbgrader state."""
-    destination.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
-    for name in COURSE_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, destination / name, ignore=ignore)
-        else:
-            shutil.copy(source, destination / name)
-    return destination
+copy_course = notebooks.copy_course
 
 
 class Course:

@@ -421,6 +421,7 @@ def test_hostile_submission_scores_what_it_deserves(graded, student):
     case = graded["hostile"][student]
     outcome = graded["outcomes"][student]
     assert outcome.graded, outcome.problems
+    assert outcome.executed_in_worker, "graded by the serial fallback, not in parallel"
     scores = gradebook.scores(graded["root"], ASSIGNMENT, student)
     got = tuple(scores.cells[c][0] for c in CELLS)
     assert got == case.scores, f"{student}: scored {dict(zip(CELLS, got))}"
