@@ -30,6 +30,10 @@ c.CourseDirectory.db_url = os.environ.get(
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md"]
 
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", os.path.join(COURSE_ROOT, ".exchange"))
+# Collecting and releasing feedback copy regular files only: a link a student leaves in the
+# exchange is never followed (instructor/exchange.py).
+c.ExchangeFactory.collect = "instructor.exchange.SafeCollect"
+c.ExchangeFactory.release_feedback = "instructor.exchange.SafeReleaseFeedback"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
@@ -57,22 +61,33 @@ c.Execute.skip_cells_with_tag = "demo"
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 
 # Limits of a student's notebook at autograde (instructor/execute.py): a cell that
-# runs longer is interrupted; one that prints more keeps only the beginning; a
-# cell that kills the kernel is skipped and the notebook re-run without it.
-# Graded cells take well under a second; demo cells are skipped.
+# runs longer is interrupted; a notebook that runs longer in all has its remaining cells
+# left unrun; one that prints more keeps only the beginning; a cell that kills the kernel
+# is skipped and the notebook re-run without it.  Demo cells are skipped.
 c.Execute.timeout = 15
+c.GradingExecute.notebook_timeout = 120
 c.GradingExecute.max_output_bytes = 100_000
-# Every student's kernel runs in bubblewrap (instructor/sandbox.py): no view of the course,
-# the gradebook or other submissions, no network, no autodiff library, and this much memory.
+# Every student's kernel runs in bubblewrap (instructor/sandbox.py), on a scratch copy of the
+# submission: an empty root showing only the Python installation, the course package and that
+# copy; no network, no autodiff library; this much memory and this many processes for the whole
+# sandbox (a cgroup where the machine allows it); size-capped writable folders.
 # Grading refuses to start without bwrap; set sandbox = False only for code you trust.
 c.GradingExecute.sandbox = True
 c.GradingExecute.memory_limit_mb = 2048
+c.SandboxedKernelManager.max_processes = 64
+c.SandboxedKernelManager.file_size_limit_mb = 64
+c.SandboxedKernelManager.workdir_size_mb = 128
+c.SandboxedKernelManager.tmp_size_mb = 128
 
 # nbgrader's sanitizing steps, with a DeduplicateIds that cannot crash on a pasted copy
 # of a locked cell (instructor/autograde.py says how nbgrader's does), and an OverwriteCells
 # that marks a locked cell the student changed, so that the feedback says it was restored.
+# First, no link from the submission is followed, and grading metadata the student changed
+# is restored, with a note saying so (instructor/sanitize.py).
 c.Autograde.sanitize_preprocessors = [
+    "instructor.sanitize.RefuseLinks",
     "nbgrader.preprocessors.ClearOutput",
+    "instructor.sanitize.RestoreGradingMetadata",
     "instructor.autograde.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "instructor.autograde.OverwriteCells",
@@ -87,6 +102,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
+    "instructor.sanitize.NoLinksInAutograded",
 ]
 # A deleted test cell comes back (and the verifier scores it 0) instead of
 # leaving a grade that waits forever for a manual mark.
@@ -95,5 +111,11 @@ c.OverwriteCells.add_missing_cells = True
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "instructor.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.sanitize.SanitizeHTML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# Student HTML is sanitized wherever a person sees it: in feedback (above) and in formgrader,
+# whose submission view is an HTMLExporter configured from here. No script, no event handler,
+# no SVG or JavaScript output survives.
+c.HTMLExporter.preprocessors = ["nbconvert.preprocessors.sanitize.SanitizeHTML"]
+c.HTMLExporter.sanitize_html = True

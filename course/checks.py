@@ -13,8 +13,11 @@ cannot make a hidden test pass.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import importlib
 import math
+import os
 import signal
 import threading
 import warnings
@@ -29,6 +32,9 @@ RECORD_MIME = "application/vnd.backprop-course.record+json"
 # A graded function gets this long per call inside a hidden test before the
 # probe gives up on it; much shorter than nbgrader's per-cell timeout.
 SECONDS_PER_CALL = 5.0
+
+# At autograde, the key this student's hidden cases are seeded from (instructor.case_keys).
+CASE_KEY_VARIABLE = "BACKPROP_CASE_KEY"
 
 RELATIVE_TOLERANCE = 1e-6
 ABSOLUTE_TOLERANCE = 1e-9
@@ -202,6 +208,9 @@ class Case:
     args: tuple
     description: str
     batch_size: int | None = None
+    # So many parameters that a gradient by finite differences runs past the per-call limit, while
+    # backpropagation takes milliseconds: a correct loss differenced numerically does not pass.
+    large: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,12 +221,20 @@ class HiddenCases:
     generate: Callable[[np.random.Generator], list[Case]]
 
 
-def cases_for(check: str) -> tuple[HiddenCases, list[Case]]:
-    """The cases of `check` ("topic.function"), generated from a seed fixed by its name."""
+def case_seed(check: str, key: str | None = None) -> int:
+    """The seed of `check`'s cases: from the student's key at autograde, else from the name alone."""
+    key = key if key is not None else os.environ.get(CASE_KEY_VARIABLE)
+    if key:
+        return int.from_bytes(hmac.new(key.encode(), check.encode(), hashlib.sha256).digest()[:8], "little")
+    return zlib.crc32(check.encode())
+
+
+def cases_for(check: str, key: str | None = None) -> tuple[HiddenCases, list[Case]]:
+    """The cases of `check` ("topic.function"), for the student whose key is `key` (see case_seed)."""
     topic, function = check.split(".")
     module = importlib.import_module(f"course.{topic}")
     spec = module.HIDDEN_CASES[function]
-    return spec, spec.generate(np.random.default_rng(zlib.crc32(check.encode())))
+    return spec, spec.generate(np.random.default_rng(case_seed(check, key)))
 
 
 def encode_array(value: Any) -> dict:

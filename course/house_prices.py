@@ -170,7 +170,14 @@ def _gradient_cases(rng: np.random.Generator) -> list[Case]:
     for n, hidden in _SHAPES:
         cases.append(Case(_problem(rng, n, hidden),
                           f"{n} record{'s' * (n > 1)}, {hidden} hidden unit{'s' * (hidden > 1)}"))
+    n, hidden = LARGE_CASE
+    cases.append(Case(_problem(rng, n, hidden, scale=0.05), f"a large network: {n} records, {hidden} hidden units",
+                      large=True))
     return cases
+
+
+# 80 001 weights: ~160 000 forward passes by finite differences (minutes), one backward pass by hand.
+LARGE_CASE = (64, 20_000)
 
 
 HIDDEN_CASES = {

@@ -157,7 +157,15 @@ def _gradients_cases(rng: np.random.Generator) -> list[Case]:
         X, y, W1, w2 = _problem(rng, n, d, h)
         cases.append(Case((X, y, W1, w2), f"{n} records, {d} inputs, {h} hidden unit{'s' * (h > 1)}",
                           batch_size=n))
+    n, d, h = LARGE_CASE
+    X, y, W1, w2 = _problem(rng, n, d, h)
+    cases.append(Case((X, y, W1 / np.sqrt(d), w2 / np.sqrt(h)), f"a large network: {n} records, {d} inputs, "
+                      f"{h} hidden units", batch_size=n, large=True))
     return cases
+
+
+# 40 200 weights: ~80 000 forward passes by finite differences (over a minute), one backward pass by hand.
+LARGE_CASE = (64, 200, 200)
 
 
 HIDDEN_CASES = {

@@ -63,6 +63,9 @@ class Outcome:
     executed_in_worker: bool = False  # False: the recorder had to execute it (a worker failed)
     problems: list[str] = field(default_factory=list)  # why it was not graded
     repairs: list[str] = field(default_factory=list)  # what instructor.intake did to make it gradable
+    refused: list[str] = field(default_factory=list)  # what the sanitizing steps restored or left out
+    score: float | None = None
+    max_score: float | None = None
 
 
 def _name(preprocessor) -> str:
@@ -106,7 +109,8 @@ class UseExecuted(nbgrader_preprocessors.NbGraderPreprocessor):
         path = staged_path(self.staging_dir, info["student"], info["notebook"])
         if path.exists():
             executed = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-            if [c.get("id") for c in executed.cells] == [c.get("id") for c in nb.cells]:
+            # Sources, not ids: nbformat invents a new id on every read of a cell that has none.
+            if [(c.cell_type, c.source) for c in executed.cells] == [(c.cell_type, c.source) for c in nb.cells]:
                 return executed, resources
             self.log.warning("%s does not match its submission; executing it again", path)
         else:
@@ -233,6 +237,7 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None, jo
             for student in students:
                 outcomes[student].repairs = intake.admit(root, assignment, student)
                 outcomes[student].problems += _nbgrader_autograde(sanitizer, assignment, student)
+                outcomes[student].refused = _refusals(root / "autograded" / student / assignment)
                 if not outcomes[student].problems:
                     workdir = root / "autograded" / student / assignment
                     task = (str(root), overrides, student, str(workdir), staging, steps)
@@ -249,20 +254,57 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None, jo
                     errors = _nbgrader_autograde(recorder, assignment, outcome.student)
                     outcome.problems += errors
                     outcome.graded = not errors
-                    note = f" ({'; '.join(outcome.repairs + outcome.problems)[:300]})" \
-                        if outcome.repairs or outcome.problems else ""
-                    verdict = "graded" if outcome.graded else "NOT GRADED"
-                    print(f"  {outcome.student}: {verdict}{note}", file=out)
+                    if outcome.graded:
+                        outcome.score, outcome.max_score = _score(config, assignment, outcome.student)
+                    print(_summary(outcome), file=out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [outcomes[s] for s in students]
 
 
+def _refusals(folder: Path) -> list[str]:
+    """The notes the sanitizing steps left in the autograded notebooks of one submission."""
+    from instructor.sanitize import notes_in
+
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            found += notes_in(nbformat.read(path, as_version=4))
+        except Exception:  # noqa: BLE001 - an unreadable notebook is reported by nbgrader itself
+            pass
+    return found
+
+
+def _score(config: Config, assignment: str, student: str) -> tuple[float | None, float | None]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        return submission.score, submission.max_score
+
+
+def _summary(outcome: Outcome) -> str:
+    """One line per submission; everything from the student's side escaped, so nothing forges a line."""
+    from instructor.printable import one_line
+
+    if outcome.graded:
+        verdict = f"graded {outcome.score:g} / {outcome.max_score:g}" if outcome.score is not None else "graded"
+    else:
+        verdict = "NOT GRADED"
+    line = f"  {one_line(outcome.student, 80)}: {verdict}"
+    for label, items in (("repaired", outcome.repairs), ("refused", outcome.refused),
+                         ("problems", outcome.problems)):
+        if items:
+            line += f"\n      {label}: " + one_line("; ".join(items), 400)
+    return line
+
+
 def run(args: argparse.Namespace, root: Path, out=None) -> int:
     """The `autograde` command: 0 if every submission was graded, 1 if not, 2 if it could not start."""
-    from instructor.sandbox import SandboxUnavailable
-
     import warnings
+
+    from instructor.printable import one_line
+    from instructor.sandbox import SandboxUnavailable
 
     # SQLAlchemy's notes on nbgrader's own gradebook code: noise for an instructor, not a problem.
     warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -276,8 +318,8 @@ def run(args: argparse.Namespace, root: Path, out=None) -> int:
     if not outcomes:
         print(f"No submissions of {args.assignment} in {root / 'submitted'}", file=out)
         return 1
-    failed = [o.student for o in outcomes if not o.graded]
-    repaired = [o.student for o in outcomes if o.repairs]
+    failed = [one_line(o.student, 80) for o in outcomes if not o.graded]
+    repaired = [one_line(o.student, 80) for o in outcomes if o.repairs]
     if repaired:
         print(f"look at these (their notebooks were missing or unreadable): {', '.join(repaired)}", file=out)
     print(f"autograde {args.assignment}: {len(outcomes) - len(failed)} of {len(outcomes)} submissions graded "

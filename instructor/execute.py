@@ -10,25 +10,59 @@ graded with the state it expects.  It also
 - runs each kernel in bubblewrap (`instructor.sandbox`) unless told otherwise
   (`sandbox = False`): no view of the course, the gradebook, other submissions
   or the instructor's files, no network, a memory limit;
+- runs it on a private scratch copy of the submission's regular files, never in
+  the folder nbgrader writes the graded notebook into: nothing the kernel
+  leaves behind (a link in place of its notebook, say) is ever written through;
+- hands the kernel this student's key for the hidden cases (`instructor.case_keys`);
+- stops a notebook that runs past its total time (`notebook_timeout`), not only
+  each cell that runs past `timeout`;
 - caps how much output one cell may keep, so a cell printing megabytes cannot
   bloat the feedback or the grader's memory, while the hidden tests' records
-  are kept whatever was printed before them;
+  are kept whatever was printed before them; and refuses, before decoding it,
+  any single message larger than `max_message_bytes`;
 - ignores a `demo` tag (skipped at autograde) on a test or solution cell;
 - says so when a cell ran out of memory.
 """
 from __future__ import annotations
 
 import copy
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
 
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, default
 
-from course.checks import RECORD_MIME
+from course.checks import CASE_KEY_VARIABLE, RECORD_MIME
+from instructor import safefiles
 
 LOCKED_CELL_EDITED = "backprop_locked_cell_edited"  # set by instructor.autograde.OverwriteCells
+GRADER_NOTES = "backprop_grader_notes"  # notes on a cell, set by the sanitizing steps, shown under it
+# No single message from a kernel may be larger: ZMQ drops the connection before the grader reads it.
+MAX_MESSAGE_BYTES = 8_000_000
+
+_capped_context: zmq.asyncio.Context | None = None
+
+
+class CappedKernelClient(AsyncKernelClient):
+    """A kernel client whose sockets refuse any message over MAX_MESSAGE_BYTES before reading it."""
+
+    @default("context")
+    def _capped(self):
+        global _capped_context
+        if _capped_context is None:
+            _capped_context = zmq.asyncio.Context()
+            _capped_context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        return _capped_context
 
 
 def limit_message(text: str) -> dict:
@@ -53,25 +87,60 @@ class GradingExecute(Execute):
     sandbox = Bool(
         True, help="Run each kernel in bubblewrap (instructor.sandbox); refuse to grade if it is missing."
     ).tag(config=True)
+    notebook_timeout = Integer(
+        120, help="Seconds one notebook may run in all (cells, and re-runs after a kernel death); the "
+                  "cells left when it is used up are not run."
+    ).tag(config=True)
+
+    _case_key: str | None = None
 
     @default("shutdown_kernel")
     def _kill_when_done(self):
         return "immediate"  # a graded kernel's state is thrown away: no need to wait ~0.2 s for it to exit
 
     def create_kernel_manager(self):
-        if not self.sandbox:
-            return super().create_kernel_manager()
-        from instructor.sandbox import SandboxedKernelManager, check_bwrap, policy_from_config
+        if self.sandbox:
+            from instructor.sandbox import SandboxedKernelManager, check_bwrap
 
-        check_bwrap()  # a clear message now, rather than a kernel that never starts
-        self.kernel_manager_class = SandboxedKernelManager
+            check_bwrap()  # a clear message now, rather than a kernel that never starts
+            self.kernel_manager_class = SandboxedKernelManager
         km = super().create_kernel_manager()
-        hidden, hidden_files = policy_from_config(self.config)
-        km.hidden, km.hidden_files = hidden, hidden_files
-        km.memory_limit_mb = self.memory_limit_mb
+        km.client_class = "instructor.execute.CappedKernelClient"
+        if self.sandbox:
+            km.memory_limit_mb = self.memory_limit_mb
         return km
 
+    async def async_start_new_kernel(self, **kwargs):
+        environment = dict(os.environ)
+        environment.pop(CASE_KEY_VARIABLE, None)
+        if self._case_key:
+            environment[CASE_KEY_VARIABLE] = self._case_key
+        kwargs.setdefault("env", environment)
+        return await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)  # nbclient binds its own at class creation
+
     def preprocess(self, nb, resources=None, km=None):
+        """Execute `nb` on a scratch copy of its folder, which is thrown away afterwards."""
+        from instructor import case_keys
+
+        resources = resources if resources is not None else {}
+        metadata = resources.setdefault("metadata", {})
+        folder = metadata.get("path") or os.getcwd()
+        self._case_key = case_keys.key_for(self.config, resources.get("nbgrader", {}).get("student"))
+        self._deadline = time.monotonic() + self.notebook_timeout
+        self._cell_timeout = self.timeout
+        scratch = Path(tempfile.mkdtemp(prefix="backprop-scratch-"))
+        try:
+            safefiles.copy_regular_files(Path(folder), scratch)
+            metadata["path"] = str(scratch)
+            return self._execute(nb, resources, km)
+        finally:
+            metadata["path"] = folder
+            self.timeout = self._cell_timeout
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _execute(self, nb, resources, km):
         skip = self.skip_cells_with_tag
         for cell in nb.cells:
             # A student's tag cannot skip what is graded: an unrun test cell would score full marks.
@@ -93,7 +162,7 @@ class GradingExecute(Execute):
                 stopped[self._running] = (
                     "The kernel died while running this cell (os._exit, a crash, or more than "
                     f"{self.memory_limit_mb} MB of memory)." if isinstance(problem, DeadKernelError) else
-                    f"This cell ran past the {self.timeout} s limit and did not stop when interrupted.")
+                    f"This cell ran past the {self._cell_timeout} s limit and did not stop when interrupted.")
                 if len(stopped) > self.max_kernel_deaths:
                     result = attempt
                     for cell in result.cells[self._running + 1:]:
@@ -114,7 +183,19 @@ class GradingExecute(Execute):
         self._output_bytes = 0
         self._record_bytes = 0
         self._truncated = False
+        notes = cell.metadata.pop(GRADER_NOTES, [])
+        remaining = self._deadline - time.monotonic()
+        if cell.cell_type == "code" and cell.source.strip() and remaining <= 0:
+            cell.outputs = [limit_message(f"not run: the notebook used up its {self.notebook_timeout} s "
+                                          "in the cells above")]
+            return cell, resources
+        self.timeout = max(1, min(self._cell_timeout, int(remaining) + 1))
         cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.cell_type == "code" and time.monotonic() >= self._deadline and remaining < self._cell_timeout:
+            cell.outputs.append(limit_message(
+                f"The notebook reached its total limit of {self.notebook_timeout} s in this cell."))
+        for note in reversed(notes if cell.cell_type == "code" else []):
+            cell.outputs.insert(0, new_output("stream", name="stdout", text=f"Note from the grader: {note}\n"))
         if cell.metadata.pop(LOCKED_CELL_EDITED, False):
             cell.outputs.insert(0, new_output("stream", name="stdout", text=(
                 "Note from the grader: this cell is locked, so your changes to it were discarded "

@@ -33,6 +33,8 @@ NOTICE_MARK = "The grader could not read your submission"
 
 def problem_with(path: Path) -> str | None:
     """Why `path` cannot be graded as a notebook; None if it can."""
+    if path.is_symlink() or not path.is_file():
+        return "it is a link or a special file, not a notebook file"
     try:
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
@@ -40,6 +42,24 @@ def problem_with(path: Path) -> str | None:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return f"{type(error).__name__}: {reason[:200]}"
     return None
+
+
+def without_outputs(path: Path) -> nbformat.NotebookNode | None:
+    """The notebook at `path` with every output cleared, if that is all that kept it from opening."""
+    import json
+
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        for cell in data["cells"]:
+            if cell.get("cell_type") == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        notebook = nbformat.reads(json.dumps(data), as_version=4)
+        nbformat.validate(notebook)
+    except Exception:  # noqa: BLE001 - not repairable this way
+        return None
+    return notebook
 
 
 def stand_in(release: Path, reason: str) -> nbformat.NotebookNode:
@@ -72,7 +92,13 @@ def admit(root: Path, assignment: str, student: str) -> list[str]:
             problem = problem_with(path)
             if problem is None:
                 continue
+            repaired = without_outputs(path)
             shutil.move(path, path.with_name(path.name + UNREADABLE_SUFFIX))
+            if repaired is not None:
+                nbformat.write(repaired, path)
+                notes.append(f"{release.name}: its outputs could not be read ({problem}); they were cleared "
+                             "(outputs are not graded) and the notebook graded")
+                continue
             reason = f"`{release.name}` is not a notebook that can be opened ({problem})"
         nbformat.write(stand_in(release, reason), path)
         notes.append(f"graded the blank notebook: {reason}")

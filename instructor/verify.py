@@ -32,6 +32,7 @@ from instructor import references
 
 RECORD_CALL = re.compile(r"checks\.record\(\s*[\"']([A-Za-z_]\w*\.[A-Za-z_]\w*)[\"']")
 MISSING_CELL_MARK = "was missing from the submission"
+NO_ANSWERS = "no answers were recorded"
 MAX_CASES_SHOWN = 2
 
 
@@ -51,9 +52,9 @@ def records_in(outputs: Iterable[NotebookNode]) -> list[dict]:
     return found
 
 
-def verify_record(check: str, record: dict) -> list[str]:
-    """What is wrong with one record of `check`; empty if every answer is right."""
-    spec, cases = checks.cases_for(check)
+def verify_record(check: str, record: dict, key: str | None = None) -> list[str]:
+    """What is wrong with one record of `check` (cases seeded by `key`); empty if every answer is right."""
+    spec, cases = checks.cases_for(check, key)
     reference = references.reference(check)
     known_slips = references.slips(check)
     results = record.get("results")
@@ -114,6 +115,15 @@ def _neutral(output: NotebookNode) -> NotebookNode | None:
 class VerifyHiddenTests(NbGraderPreprocessor):
     """Decide every graded test cell that records answers by checking those answers."""
 
+    _key: str | None = None  # public cases unless a student is being graded
+
+    def preprocess(self, nb, resources):
+        from instructor import case_keys
+
+        # The grader's own key for this student, never one the kernel reports.
+        self._key = case_keys.key_for(self.config, resources.get("nbgrader", {}).get("student"))
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
             return cell, resources
@@ -132,10 +142,18 @@ class VerifyHiddenTests(NbGraderPreprocessor):
                     problems.append(f"{check.split('.')[1]}: no answers were recorded "
                                     f"(the test stopped before its hidden part ran)")
                 for record in mine:
-                    problems += verify_record(check, record)
+                    problems += verify_record(check, record, self._key)
         errors = [o for o in outputs if o.get("output_type") == "error"]
         kept = [n for n in (_neutral(o) for o in outputs if o.get("output_type") != "error") if n]
-        if problems:
+        unrecorded = problems and all(NO_ANSWERS in p for p in problems)
+        if errors and unrecorded:
+            # The real cause is the error the test stopped at: it comes first, the consequence after.
+            names = ", ".join(check.split(".")[1] for check in expected)
+            note = f"the hidden tests of {names} did not run: the test stopped at the error above"
+            cell.outputs = errors + [from_dict({
+                "output_type": "error", "ename": "HiddenTestFailed", "evalue": note,
+                "traceback": ["HiddenTestFailed: " + note]})] + kept
+        elif problems:
             cell.outputs = [from_dict({
                 "output_type": "error", "ename": "HiddenTestFailed",
                 "evalue": problems[0], "traceback": ["HiddenTestFailed: " + problems[0]] + problems[1:],

@@ -73,6 +73,8 @@ def test_reference_agrees_with_finite_differences(assignment, check):
             for g, e in zip(got, _as_arrays(oracle.expected(*case.args))):
                 np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15, err_msg=case.description)
             continue
+        if case.large:  # too many weights for finite differences, by design; JAX checks it below
+            continue
         params = oracle.params(*case.args)
         numerical = gradcheck.numerical_gradient(lambda p: oracle.loss(p, *case.args), params)
         for (name, n), g in zip(numerical.items(), got):

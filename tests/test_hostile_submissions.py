@@ -34,7 +34,9 @@ from nbformat.v4 import new_code_cell
 from instructor import gradebook, intake, notebooks, submissions
 from instructor.autograde import autograde
 from tests.conftest import copy_course
-from tests.test_sandbox import Listener  # also fails under CI, or skips, without bwrap
+from tests.listener import Listener, require_bwrap
+
+require_bwrap()
 
 # nbgrader restores a deleted test cell without a cell id; nbformat warns when it writes it.
 pytestmark = pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFieldWarning")
@@ -168,14 +170,15 @@ def batch_gradient(w, b, x, y):
 """
 
 # Each function steals its answer if it can find one: a reference implementation on disk,
-# the solutions in source/, another student's submission; otherwise it answers 0.
+# the solutions in source/, another student's submission; otherwise it answers 0.  It knows where
+# the course is (KNOWN_COURSE is replaced by its path), as if an earlier leak had told it.
 SNOOPER = r'''
 import glob, importlib, json, sys
 from pathlib import Path
 
 def _places():
     here = Path.cwd().resolve()
-    return [here, *here.parents, Path.home(), *map(Path, sys.path)]
+    return [Path("KNOWN_COURSE"), here, *here.parents, Path.home(), *map(Path, sys.path)]
 
 def _stolen_reference(name):
     for place in _places():
@@ -308,7 +311,7 @@ def define(function: str, body: str) -> str:
     return f"def {function}({arguments}):\n    " + body.replace("\n", "\n    ")
 
 
-def corpus(port: int) -> list[Hostile]:
+def corpus(port: int, course: Path = Path("/nonexistent")) -> list[Hostile]:
     batch, softmax = "batch_gradient", "softmax"
     return [
         Hostile("patches-numpy-and-checks", [replace(batch, WRONG[batch] + PATCH_THE_TESTS)], (2, 0, 1),
@@ -321,7 +324,8 @@ def corpus(port: int) -> list[Hostile]:
                 (2, 3, 0), {"test_softmax": "no answers were recorded"}),
         Hostile("tags-test-as-demo", [replace(batch, WRONG[batch]), tag("test_batch_gradient", "demo")],
                 (2, 0, 1), {"test_batch_gradient": "on the lecture's 3 observations"}),  # the test ran
-        Hostile("snooper", [replace("observation_gradient", SNOOPER), replace(batch, "pass"),
+        Hostile("snooper", [replace("observation_gradient", SNOOPER.replace("KNOWN_COURSE", str(course))),
+                            replace(batch, "pass"),
                             replace(softmax, "pass")], (0, 0, 0)),
         Hostile("saboteur", [append(SABOTAGE)], (2, 3, 1)),
         Hostile("autodiff", [replace(batch, AUTODIFF)], (2, 0, 1),
@@ -391,7 +395,7 @@ def graded(tmp_path_factory):
     digests = {path: _digest(path) for path in files}
 
     listener = Listener()
-    hostile = corpus(listener.port)
+    hostile = corpus(listener.port, root)
     for case in hostile:
         notebook = copy.deepcopy(solved)
         for edit in case.edits:

@@ -1,0 +1,65 @@
+"""nbgrader's local exchange, copying only regular files: a student's link is never followed.
+
+A student owns their folder in the exchange's inbound directory and can leave a
+symbolic link there (to another student's submission, the course's solutions,
+the gradebook).  nbgrader's `collect` copies with `shutil.copytree`, which
+follows such links into `submitted/`, and from there into feedback.  These
+subclasses skip every link, fifo or device, and say which in the log.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
+from nbgrader.utils import ignore_patterns
+
+from instructor import safefiles
+from instructor.printable import one_line
+
+
+class SafeCollect(ExchangeCollect):
+    """`nbgrader collect` that copies a submission's regular files only."""
+
+    def do_copy(self, src, dest, log=None):
+        if os.path.islink(src) or not os.path.isdir(src):
+            self.log.error("Not collected: %s is not a folder of the student's (a link?)", one_line(src))
+            return
+        nbgrader_ignore = ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include,
+                                          max_file_size=self.coursedir.max_file_size, log=self.log)
+
+        def ignore(folder, names):
+            skipped = set(nbgrader_ignore(folder, names))
+            for name in names:
+                mode = os.lstat(os.path.join(folder, name)).st_mode
+                if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                    self.log.warning("Not collected: %s is not a regular file (a link?)",
+                                     one_line(os.path.join(folder, name)))
+                    skipped.add(name)
+            return skipped
+
+        size = sum(os.lstat(p).st_size for p in safefiles.entries(Path(src))[0])
+        if size > 1000 * self.coursedir.max_dir_size:
+            raise RuntimeError(f"Directory size is too big. Size is {size}, "
+                               f"maximum size is {1000 * self.coursedir.max_dir_size}")
+        shutil.copytree(src, dest, symlinks=True, ignore=ignore,
+                        copy_function=lambda s, d: safefiles.copy_file(Path(s), Path(d)))
+        if self.coursedir.groupshared:
+            for dirname, _, _ in os.walk(dest):
+                mode = os.stat(dirname).st_mode
+                if mode & 0o2770 != 0o2770:
+                    os.chmod(dirname, (mode | 0o2770) & 0o2777)
+
+
+class SafeReleaseFeedback(ExchangeReleaseFeedback):
+    """`nbgrader release_feedback` that publishes regular files only."""
+
+    def copy_files(self):
+        for path in Path(self.src_path).glob("*") if self.src_path else []:
+            if path.is_symlink() or (path.exists() and not path.is_file() and not path.is_dir()):
+                self.log.warning("Not released: %s is not a regular file", one_line(str(path)))
+                path.unlink()
+        return super().copy_files()
