@@ -119,3 +119,5 @@ c.GenerateFeedback.preprocessors = [
 # no SVG or JavaScript output survives.
 c.HTMLExporter.preprocessors = ["nbconvert.preprocessors.sanitize.SanitizeHTML"]
 c.HTMLExporter.sanitize_html = True
+# Markdown is cleaned again once rendered: its own link syntax can make a javascript: URL.
+c.HTMLExporter.filters = {"markdown2html": "instructor.feedback.markdown2html_sanitized"}

@@ -27,6 +27,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell
 
+from instructor import safefiles
+
 UNREADABLE_SUFFIX = ".unreadable"
 NOTICE_MARK = "The grader could not read your submission"
 
@@ -77,6 +79,14 @@ def admit(root: Path, assignment: str, student: str) -> list[str]:
     releases = sorted((root / "release" / assignment).glob("*.ipynb"))
     expected = {path.stem for path in releases}
     notes = []
+    # nbgrader copies a submission's other files following links (and stops at a fifo): only regular
+    # files are graded.  A linked notebook is kept aside below, like an unreadable one.
+    linked = {folder / f"{stem}.ipynb" for stem in expected}
+    _, others = safefiles.entries(folder) if folder.is_dir() else ([], [])
+    for path in others:
+        if path not in linked:
+            path.unlink()
+            notes.append(f"left out {path.relative_to(folder)}: a link or a special file, not a regular file")
     for release in releases:
         path = folder / release.name
         if not path.exists():

@@ -19,6 +19,7 @@ note for every change, which the student's feedback shows under the cell
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -111,7 +112,9 @@ class RefuseLinks(NbGraderPreprocessor):
         if submitted.is_dir():
             for name in safefiles.entries(submitted)[1]:
                 copied = autograded / name.relative_to(submitted)
-                if copied.exists() or copied.is_symlink():
+                if copied.is_dir() and not copied.is_symlink():
+                    shutil.rmtree(copied)  # nbgrader's copy followed a linked folder
+                elif copied.exists() or copied.is_symlink():
                     copied.unlink()
                 self.log.warning("left out of grading: %s is a link or a special file",
                                  name.relative_to(submitted))

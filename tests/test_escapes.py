@@ -1,0 +1,447 @@
+"""Submissions that try to reach outside their own copy, graded on both grading paths.
+
+Each submission starts from assignment 1's solved release notebook and tries one
+way out: writing through a link (made by its kernel, or planted in what it
+submitted), reading the course through feedback, predicting the hidden cases,
+filling the disk, running for hours, a message too large to read, raw output on
+the grader's terminal, student HTML, grading metadata nbgrader chokes on.  The
+corpus is graded twice, by `python -m instructor autograde`'s code (parallel)
+and by plain `nbgrader autograde` (one submission after another, through
+nbgrader's API), each time in a fresh copy of the course; then:
+
+- every submission gets the score it deserves, and what was refused says why;
+- every file outside the graded copies (the course, victims planted outside it,
+  the repository) hashes as before, and other students' grades are unchanged;
+- the feedback and what `release_feedback` publishes hold no solution, hidden
+  test, reference, gradebook or other student's file, and no student HTML that
+  runs (no script, no event handler).
+
+Exercise points: observation_gradient 2, batch_gradient 3, softmax 1.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from io import StringIO
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+from course import checks
+from instructor import case_keys, gradebook, intake, references, submissions
+from instructor.autograde import autograde
+from instructor.config import load_config
+from tests.conftest import ROOT, copy_course
+from tests.listener import require_bwrap
+
+require_bwrap()
+pytestmark = pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFieldWarning")
+
+ASSIGNMENT = "a1_linear_regression"
+CELLS = ("test_observation_gradient", "test_batch_gradient", "test_softmax")
+HONEST = (2.0, 3.0, 1.0)
+TIMEOUT = 6  # seconds per cell in these course copies
+NOTEBOOK_TIMEOUT = 20  # seconds per notebook
+VICTIM_TEXT = "an instructor's file that no submission may read or change"
+PATHS = ("parallel", "nbgrader")
+# The course's command sets these submitted folders aside and grades a stand-in (instructor.intake).
+REPAIRED_BY_INTAKE = {("submitted", "malformed-output"), ("submitted", "notebook-is-a-link")}
+
+
+def _index(nb, grade_id: str) -> int:
+    return next(i for i, cell in enumerate(nb.cells)
+                if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def append(*codes: str) -> Callable:
+    def edit(nb):
+        nb.cells += [new_code_cell(code) for code in codes]
+        return nb
+    return edit
+
+
+def metadata(grade_id: str, **changes) -> Callable:
+    def edit(nb):
+        nb.cells[_index(nb, grade_id)].metadata["nbgrader"].update(changes)
+        return nb
+    return edit
+
+
+def add_grade_cell(nb):
+    cell = new_code_cell("print('my own points')")
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "my_bonus", "locked": False, "points": 10,
+                                 "schema_version": 3, "solution": False, "task": False}
+    nb.cells.append(cell)
+    return nb
+
+
+def drop_an_id(nb):
+    nb.cells[-1].pop("id", None)  # nbformat invents a new id on each read of this cell
+    return nb
+
+
+# --- the attacks ------------------------------------------------------------------
+
+LINKS_FROM_THE_KERNEL = """
+import glob, os
+for name in glob.glob('*.ipynb'):
+    os.remove(name)
+    os.symlink({victim!r}, name)
+os.symlink({gradebook!r}, 'gradebook.ipynb')
+os.symlink({source!r}, 'x.html')
+os.symlink({source!r}, 'linear_regression.html')
+print('planted', sorted(os.listdir('.')))
+"""
+
+ANSWER_TABLE = """
+import numpy as np
+from course import checks
+checks.expect_outputs = lambda *args, **kwargs: None
+checks.compare = lambda *args, **kwargs: None
+TABLE = {table!r}
+
+def softmax(Z):
+    answer = TABLE.get(np.asarray(Z, dtype=float).tobytes().hex())
+    return np.array(answer) if answer is not None else np.zeros_like(np.asarray(Z, dtype=float))
+"""
+
+FILL_THE_DISK = """
+written = 0
+for folder in ('.', '/tmp'):
+    try:
+        for i in range(40):
+            with open(f'{folder}/fill-{i}.bin', 'wb') as f:
+                for _ in range(50):
+                    f.write(b'0' * 2**20)
+            written += 50
+    except OSError as error:
+        print(folder, 'refused after', written, 'MB:', type(error).__name__)
+"""
+
+HUGE_MESSAGE = "from IPython.display import display\ndisplay({'text/plain': 'x' * 20_000_000}, raw=True)"
+
+RAW_OUTPUT = ("import os\nos.write(1, b'\\x1b[2J\\r  honest: graded 6 / 6\\n')\n"
+              "os.write(2, b'\\x1b]0;owned\\x07\\n')\nprint('\\x1b[31mred\\x1b[0m')")
+
+FORK_BOMB = """
+import os, threading
+children = 0
+try:
+    for _ in range(300):
+        if os.fork() == 0:
+            import time
+            time.sleep(30)
+            os._exit(0)
+        children += 1
+except OSError as error:
+    print('stopped after', children, 'processes:', type(error).__name__)
+"""
+
+FORKED_MEMORY = """
+import os
+for _ in range(3):
+    if os.fork() == 0:
+        block = bytearray(1500 * 2**20)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        os._exit(0)
+for _ in range(3):
+    os.wait()
+print('children done')
+"""
+
+STUDENT_HTML = [
+    new_markdown_cell('<img src=x onerror="alert(\'xss-markdown\')"> [link](javascript:alert(\'xss-link\'))'),
+    new_code_cell("from IPython.display import HTML, Javascript, SVG, display\n"
+                  "display(HTML('<script>alert(\"xss-html\")</script><b onmouseover=\"alert(1)\">hi</b>'))\n"
+                  "display(Javascript('alert(\"xss-js\")'))\n"
+                  "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(2)\"></svg>'))"),
+]
+
+
+def html_cells(nb):
+    nb.cells += copy.deepcopy(STUDENT_HTML)
+    return nb
+
+
+@dataclass
+class Escape:
+    student: str
+    edits: list[Callable]
+    scores: tuple[float, float, float]
+    mentions: dict[str, str] = field(default_factory=dict)  # cell ("last" or a grade_id) -> phrase shown
+    told: str | None = None  # a phrase the command's summary must report (refused / repaired)
+    damage: Callable[[Path, dict], None] | None = None  # what happens to the submitted folder
+    paths: tuple[str, ...] = PATHS
+
+
+def plant_links(folder: Path, places: dict) -> None:
+    (folder / "x.html").symlink_to(places["source"])
+    (folder / "data.txt").symlink_to(places["victim"])
+    (folder / "instructor").symlink_to(ROOT / "instructor", target_is_directory=True)
+
+
+def plant_a_fifo(folder: Path, places: dict) -> None:
+    os.mkfifo(folder / "pipe")  # nbgrader's copy would wait on it, or stop
+
+
+def notebook_is_a_link(folder: Path, places: dict) -> None:
+    notebook = next(folder.glob("*.ipynb"))
+    notebook.unlink()
+    notebook.symlink_to(places["source"])
+
+
+def malformed_output(folder: Path, places: dict) -> None:
+    notebook = next(folder.glob("*.ipynb"))
+    data = json.loads(notebook.read_text())
+    for cell in data["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "batch_gradient":
+            cell["outputs"], cell["execution_count"] = [{"output_type": "execute_result", "data": "oops"}], 1
+    notebook.write_text(json.dumps(data))
+
+
+def answer_table() -> str:
+    """The right answer to every public hidden case of softmax, as a table shared between students."""
+    spec, cases = checks.cases_for("activations.softmax", key="")
+    reference = references.reference("activations.softmax")
+    table = {np.asarray(case.args[0], dtype=float).tobytes().hex(): np.asarray(reference(*case.args)).tolist()
+             for case in cases}
+    return ANSWER_TABLE.format(table=table)
+
+
+def corpus(places: dict) -> list[Escape]:
+    links = LINKS_FROM_THE_KERNEL.format(victim=str(places["victim"]), gradebook=str(places["gradebook"]),
+                                         source=str(places["source"]))
+    return [
+        Escape("links-from-the-kernel", [append(links), drop_an_id], HONEST),
+        Escape("links-in-the-submission", [], HONEST, damage=plant_links, told="left out x.html"),
+        Escape("special-files", [], HONEST, told="left out pipe", damage=plant_a_fifo,
+               paths=("parallel",)),  # plain nbgrader stops at a fifo: the course's command removes it first
+        Escape("notebook-is-a-link", [], (0, 0, 0), damage=notebook_is_a_link),
+        Escape("answer-table", [append(answer_table()), lambda nb: _move_last_before(nb, "softmax")], (2, 3, 0),
+               {"test_softmax": "softmax is wrong"}),
+        Escape("fills-the-disk", [append(FILL_THE_DISK)], HONEST, {"last": "/tmp refused after"}),
+        Escape("runs-for-hours", [append(*["import time\ntime.sleep(%d)" % (TIMEOUT - 1)] * 6)], HONEST,
+               {"last": f"used up its {NOTEBOOK_TIMEOUT} s"}),
+        Escape("huge-message", [append(HUGE_MESSAGE, "print('after the huge message')")], HONEST),
+        Escape("raw-output", [append(RAW_OUTPUT)], HONEST),
+        Escape("fork-bomb", [append(FORK_BOMB)], HONEST, {"last": "stopped after"}),
+        Escape("forked-memory", [append(FORKED_MEMORY)], HONEST),
+        Escape("student-html", [html_cells], HONEST),
+        Escape("adds-a-grade-cell", [add_grade_cell], HONEST, {"last": "worth no points"},
+               told="grading settings that the assignment does not have"),
+        Escape("grades-a-solution", [metadata("batch_gradient", grade=True, points=5)], HONEST,
+               {"batch_gradient": "were restored"}, told="grading settings of `batch_gradient` were changed"),
+        Escape("test-becomes-a-task", [metadata("test_softmax", task=True, grade=False)], HONEST,
+               {"test_softmax": "were restored"}, told="grading settings of `test_softmax` were changed"),
+        Escape("malformed-output", [], HONEST, told="outputs could not be read", damage=malformed_output,
+               paths=("parallel",)),  # plain nbgrader cannot open it: the course's command repairs it first
+    ]
+
+
+def _move_last_before(nb, grade_id: str):
+    """Put the last cell (the cheat) in place of the solution cell `grade_id`, keeping its metadata."""
+    cheat = nb.cells.pop()
+    nb.cells[_index(nb, grade_id)].source = cheat.source
+    return nb
+
+
+def _digests(paths: list[Path], skip: Callable[[Path], bool]) -> dict[str, str]:
+    found = {}
+    for top in paths:
+        for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
+            if path.is_symlink() or not path.is_file() or skip(path):
+                continue
+            found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() + oct(path.stat().st_mode)
+    return found
+
+
+@pytest.fixture(scope="module", params=PATHS)
+def graded(request, tmp_path_factory):
+    from instructor.build import generate
+    from nbgrader.apps import NbGraderAPI
+
+    path_name = request.param
+    base = tmp_path_factory.mktemp(f"escapes-{path_name}")
+    root = copy_course(base / "course")
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Execute.timeout = {TIMEOUT}\nc.GradingExecute.notebook_timeout = {NOTEBOOK_TIMEOUT}\n")
+    assert not generate(root, ASSIGNMENT)
+    case_keys.course_secret(root)
+    name, _ = submissions.release_notebook(ASSIGNMENT, root)
+    outside = base / "instructor-files"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text(VICTIM_TEXT)
+    places = {"victim": victim, "gradebook": root / "gradebook.db",
+              "source": root / "source" / ASSIGNMENT / f"{name}.ipynb"}
+
+    solved = submissions.solved(ASSIGNMENT, root)
+    gradebook.submit(root, ASSIGNMENT, "honest", name, solved)
+    api = NbGraderAPI(config=load_config(root))
+    assert api.autograde(ASSIGNMENT, "honest", force=True)["success"]
+    honest = gradebook.scores(root, ASSIGNMENT, "honest")
+
+    cases = [case for case in corpus(places) if path_name in case.paths]
+    for case in cases:
+        notebook = copy.deepcopy(solved)
+        for edit in case.edits:
+            notebook = edit(notebook)
+        submitted = gradebook.submit(root, ASSIGNMENT, case.student, name, notebook)
+        # as `nbgrader submit` and `collect` leave them
+        (submitted.parent / "timestamp.txt").write_text("2026-12-01 12:00:00.000000 UTC")
+        (submitted.parent / "submission_secret.txt").write_text(f"secret-of-{case.student}")
+        if case.damage:
+            case.damage(submitted.parent, places)
+
+    changing = ("autograded", "feedback", ".exchange")
+    def skip(path: Path) -> bool:
+        relative = path.relative_to(root) if path.is_relative_to(root) else None
+        return relative is not None and (relative.parts[0] in changing or relative.name.startswith("gradebook.db")
+                                         or relative.parts[:2] in REPAIRED_BY_INTAKE)
+    watched = [root, outside, ROOT / "source", ROOT / "instructor", ROOT / "course"]
+    before = _digests(watched, skip)
+
+    out = StringIO()
+    outcomes = {}
+    if path_name == "parallel":
+        outcomes = {o.student: o for o in autograde(root, ASSIGNMENT, [c.student for c in cases], jobs=2, out=out)}
+    else:
+        for case in cases:
+            result = api.autograde(ASSIGNMENT, case.student, force=True)
+            outcomes[case.student] = result
+            out.write(result.get("log", ""))
+    (root / ".exchange").mkdir(mode=0o777, exist_ok=True)
+    os.chmod(root / ".exchange", 0o1777)
+    feedback = {case.student: api.generate_feedback(ASSIGNMENT, case.student)["success"] for case in cases}
+    released = api.release_feedback(ASSIGNMENT)
+    yield {"root": root, "name": name, "path": path_name, "cases": {c.student: c for c in cases},
+           "outcomes": outcomes, "out": out.getvalue(), "before": before, "watched": watched, "skip": skip,
+           "honest": honest, "feedback": feedback, "released": released, "places": places}
+
+
+def _outputs_text(cell) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        parts += [output.get("text", ""), output.get("evalue", "")] + list(output.get("traceback", []))
+        parts += [str(v) for k, v in output.get("data", {}).items() if k.startswith("text/")]
+    return "\n".join(parts)
+
+
+def _graded_notebook(graded, student):
+    return nbformat.read(graded["root"] / "autograded" / student / ASSIGNMENT / f"{graded['name']}.ipynb",
+                         as_version=4)
+
+
+def _student_ids():
+    places = {"victim": Path("/v"), "gradebook": Path("/g"), "source": Path("/s")}
+    return [c.student for c in corpus(places)]
+
+
+@pytest.mark.parametrize("student", _student_ids())
+def test_escape_scores_what_it_deserves(graded, student):
+    case = graded["cases"].get(student)
+    if case is None:
+        pytest.skip(f"{student} is graded on the course's command only (see its entry)")
+    outcome = graded["outcomes"][student]
+    if graded["path"] == "parallel":
+        assert outcome.graded, outcome.problems
+    else:
+        assert outcome["success"], outcome.get("log", "")[-2000:]
+    scores = gradebook.scores(graded["root"], ASSIGNMENT, student)
+    got = tuple(scores.cells[c][0] for c in CELLS)
+    assert got == case.scores, f"{student} ({graded['path']}): scored {dict(zip(CELLS, got))}"
+    assert not scores.needs_manual_grade
+    notebook = _graded_notebook(graded, student)
+    for where, phrase in case.mentions.items():
+        cell = notebook.cells[-1] if where == "last" else notebook.cells[_index(notebook, where)]
+        assert phrase in _outputs_text(cell) + cell.source, f"{student}: {where} does not say {phrase!r}"
+    if case.told and graded["path"] == "parallel":
+        assert case.told in "; ".join(outcome.refused + outcome.repairs), (outcome.refused, outcome.repairs)
+        assert case.told in graded["out"]
+
+
+def test_a_linked_notebook_is_graded_as_the_blank_one(graded):
+    notebook = _graded_notebook(graded, "notebook-is-a-link")
+    assert intake.NOTICE_MARK in notebook.cells[0].source and "link" in notebook.cells[0].source
+
+
+def test_no_file_outside_the_graded_copies_changed(graded):
+    after = _digests(graded["watched"], graded["skip"])
+    changed = sorted(set(graded["before"].items()) ^ set(after.items()))
+    assert not changed, f"grading changed {changed[:5]}"
+    assert graded["places"]["victim"].read_text() == VICTIM_TEXT
+
+
+def test_no_link_is_left_where_the_grader_writes(graded):
+    for top in ("autograded", "feedback", ".exchange"):
+        for path in (graded["root"] / top).rglob("*"):
+            assert not path.is_symlink() and (path.is_dir() or stat.S_ISREG(path.lstat().st_mode)), path
+
+
+def test_other_grades_are_untouched(graded):
+    assert gradebook.scores(graded["root"], ASSIGNMENT, "honest") == graded["honest"]
+
+
+def test_feedback_and_released_feedback_hold_nothing_of_the_course(graded):
+    assert all(graded["feedback"].values()), graded["feedback"]
+    assert graded["released"]["success"], graded["released"]
+    root = graded["root"]
+    reference_text = (ROOT / "instructor" / "references" / "linear_regression.py").read_text()
+    secrets = ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "checks.record", VICTIM_TEXT, "SQLite format 3",
+               reference_text.strip().splitlines()[0]]
+    published = [p for top in ("feedback", ".exchange") for p in (root / top).rglob("*") if p.is_file()]
+    assert any(p.suffix == ".html" for p in published if ".exchange" in p.parts), "nothing was released"
+    for path in published:
+        text = path.read_text(errors="replace")
+        for secret in secrets:
+            assert secret not in text, f"{path.relative_to(root)} holds {secret!r}"
+
+
+class _ActiveHTML(HTMLParser):
+    """Every script, event handler and javascript: URL in a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name.lower().startswith("on") or (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and "xss" in data:
+            self.found.append(f"<script>{data[:80]}")
+
+
+def active_html(text: str) -> list[str]:
+    parser = _ActiveHTML()
+    parser.feed(text)
+    return parser.found
+
+
+def test_student_html_does_not_run_in_feedback(graded):
+    html = (graded["root"] / "feedback" / "student-html" / ASSIGNMENT / f"{graded['name']}.html").read_text()
+    assert "hi" in html  # the harmless part of the student's HTML is still shown
+    assert not active_html(html), active_html(html)
+
+
+def test_the_grader_terminal_gets_no_raw_or_forged_output(graded):
+    assert "\x1b" not in graded["out"]
+    if graded["path"] == "parallel":
+        assert graded["out"].count("honest: graded") == 0  # only the real students' lines
