@@ -23,7 +23,7 @@ SLIP = {
     "edits": {"batch_gradient": [("np.mean(2 * residual * x), np.mean(2 * residual)",
                                   "np.mean(residual * x), np.mean(residual)")]},
     "failing_cells": {"test_batch_gradient"},
-    "feedback_mentions": "a factor 2 from differentiating the square is missing",
+    "feedback_mentions": "the factor 2 of the square's derivative is missing",
 }
 
 # What the executed source notebook must display: the lecture's worked numbers.

@@ -16,7 +16,7 @@ from instructor.verify import VerifyHiddenTests
 # --- hints ------------------------------------------------------------------
 
 @pytest.mark.parametrize("got, expected, batch_size, phrase", [
-    (-25.0, -50.0, None, "factor 2 from differentiating the square is missing"),
+    (-25.0, -50.0, None, "half the expected value: a factor 2 is missing"),
     (50.0, -50.0, None, "the sign is flipped"),
     (-100.0, -50.0, None, "an extra factor 2"),
     ([3.0, 6.0], [1.0, 2.0], 3, "you summed over the 3 observations"),
