@@ -20,6 +20,21 @@ def build(W1: np.ndarray, w2: np.ndarray) -> "keras.Model":
     return keras.Model(inputs, output)
 
 
+def build_lecture_model(W1: np.ndarray) -> "keras.Model":
+    """Lecture 000's Keras listing as written: the output layer's `Constant([[1.0, 2.0]])` on a Dense(1).
+
+    Keras broadcast that (1, 2) constant into the (2, 1) kernel's place as a (2, 2) kernel whose
+    columns start as (1, 1) and (2, 2), so the model has two output columns, and its "mse"
+    averages each record's error over both.  Kept to reproduce the lecture's printed weights.
+    """
+    inputs = keras.Input(shape=(W1.shape[0],), name="inputs")
+    hidden = keras.layers.Dense(W1.shape[1], activation="sigmoid", use_bias=False, name="hidden",
+                                kernel_initializer=keras.initializers.Constant(W1))(inputs)
+    output = keras.layers.Dense(1, activation="exponential", use_bias=False, name="output",
+                                kernel_initializer=keras.initializers.Constant([[1.0, 2.0]]))(hidden)
+    return keras.Model(inputs, output)
+
+
 def weights(model: "keras.Model") -> tuple[np.ndarray, np.ndarray]:
     """(W1 (d, h), w2 (h,)) of a model made by `build`, as float64 numpy arrays."""
     W1, w2 = model.get_weights()

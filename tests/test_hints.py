@@ -256,3 +256,35 @@ def test_the_grader_names_each_catalogued_slip_on_the_hidden_cases(check):
     for hint, wrong in references.slips(check).items():
         problems = "\n".join(verify_record(check, record_of(wrong)))
         assert problems and f"hint: {hint}" in problems, (hint, problems)
+
+
+def _last_expression(source: str):
+    import ast
+
+    tree = ast.parse(source)
+    return tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+
+
+@pytest.mark.parametrize("notebook, grade_id, source, names", TESTS, ids=[t[1] for t in TESTS])
+def test_no_grade_cell_returns_a_result(notebook, grade_id, source, names, monkeypatch):
+    """nbgrader reads a grade cell's result as a score: a table there makes `validate` warn."""
+    import ast
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    last = _last_expression(source)
+    if last is None:
+        return
+    namespace = _namespace(notebook)
+    body = ast.parse(source).body
+    exec(compile(ast.Module(body[:-1], []), "<test>", "exec"), namespace)
+    assert eval(compile(ast.Expression(last.value), "<last>", "eval"), namespace) is None, grade_id
+
+
+def test_every_notebook_opens_with_the_same_conventions_box():
+    boxes = []
+    for path in NOTEBOOKS:
+        text = path.read_text()
+        start = text.index("**Conventions across the course.**")
+        boxes.append(text[start:text.index("\n\n", text.index("Everywhere:", start))])
+    assert len(boxes) == 4 and len(set(boxes)) == 1
+    assert "-\\partial E/\\partial z" in boxes[0] and "+\\partial L_i/\\partial z" in boxes[0]
