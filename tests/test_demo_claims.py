@@ -125,3 +125,111 @@ def test_a_factor_below_1_vanishes(factor):
 @pytest.mark.parametrize("factor", ends_and_middle(1.01, EXPLODING[1]))
 def test_a_factor_above_1_explodes(factor):
     assert failures.chain_of_factors(factor)[-1] > 1
+
+
+# --- the learning-rate sliders of all four assignments ------------------------------
+
+from course import data  # noqa: E402
+from course import linear_regression as lr  # noqa: E402
+from course import network_321 as n321  # noqa: E402
+from course import sigmoid_networks as sn  # noqa: E402
+from course.sigmoid_networks_figures import describe  # noqa: E402
+from instructor.references import linear_regression as reference_lr  # noqa: E402
+from instructor.references import network_321 as reference_321  # noqa: E402
+from instructor.references import sigmoid_networks as reference_sn  # noqa: E402
+
+
+def _source(name: str) -> str:
+    return next((ROOT / "source").glob(f"*/{name}.md")).read_text()
+
+
+x_toy, y_toy = data.linear_toy()
+CRITICAL = lr.critical_learning_rate(x_toy)
+LINEAR = slider_range(_source("linear_regression"), "lr.gradient_descent")
+
+
+def _linear_losses(eta):
+    return np.asarray(lr.gradient_descent(reference_lr.batch_gradient, x_toy, y_toy, learning_rate=eta,
+                                          epochs=60).loss)
+
+
+def test_the_divergence_limit_lies_inside_the_linear_slider():
+    assert LINEAR[0] < CRITICAL < LINEAR[1]
+
+
+@pytest.mark.parametrize("eta", ends_and_middle(LINEAR[0], 0.99 * CRITICAL))
+def test_below_the_limit_batch_descent_converges(eta):
+    losses = _linear_losses(eta)
+    assert np.all(np.diff(losses) <= 0) and losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("eta", ends_and_middle(1.01 * CRITICAL, LINEAR[1]))
+def test_above_the_limit_batch_descent_diverges(eta):
+    losses = _linear_losses(eta)
+    assert losses[-1] > losses[0]
+
+
+def test_just_under_the_limit_the_parameters_zig_zag_while_the_loss_falls():
+    run = lr.gradient_descent(reference_lr.batch_gradient, x_toy, y_toy, learning_rate=0.95 * CRITICAL, epochs=60)
+    assert np.sum(np.diff(np.sign(np.diff(run.w))) != 0) > 30 and np.all(np.diff(run.loss) <= 0)
+
+
+TWO_NODE = slider_range(_source("sigmoid_networks"), "train=train_at")
+_start = {name: data.TWO_NODE[name] for name in ("w0", "w1", "w2", "s0", "target")}
+
+
+def _two_node(eta):
+    return describe(sn.train_two_node(reference_sn.two_node_gradients, learning_rate=eta, steps=1000, **_start), eta)
+
+
+@pytest.mark.parametrize("eta, phrase", [
+    (TWO_NODE[0], "slow"), (0.003, "slow"), (0.1, "at step 6"), (math.sqrt(TWO_NODE[0] * TWO_NODE[1]), "stays"),
+    (4, "overshoot"), (10, "stuck at"), (50, "exploded at step 3"), (TWO_NODE[1], "exploded at step"),
+])
+def test_the_two_node_slider_does_what_the_text_lists(eta, phrase):
+    assert phrase in _two_node(eta)
+
+
+NETWORK = slider_range(_source("network_321"), "n321.train")
+_X, _y = n321.lecture_data(300)
+
+
+def _network_losses(eta):
+    return np.asarray(n321.train(reference_321.gradients, _X, _y, *n321.start(), learning_rate=eta, steps=300,
+                                 loss_every=3).losses)
+
+
+def test_the_network_slider_is_slow_at_its_low_end_converges_at_the_lectures_and_overshoots_at_its_high_end():
+    slow, lecture, middle, high = (_network_losses(eta) for eta in
+                                   (NETWORK[0], 5e-4, math.sqrt(NETWORK[0] * NETWORK[1]), NETWORK[1]))
+    assert 0.1 * slow[0] < slow[-1] < slow[0]
+    assert lecture[-1] < 1e-3 * lecture[0] and middle[-1] < 1e-2 * middle[0]
+    assert high[-1] > high[0]
+
+
+HOUSE = slider_range(HOUSES, "hp.train(gradient")
+
+
+def _house_losses(eta):
+    return hp.train(gradient, x, y, *hp.initial_weights(seed=0), learning_rate=eta, steps=200).losses
+
+
+def test_at_the_house_sliders_low_end_the_loss_has_fallen_only_to_about_3_8():
+    assert 3.5 < _house_losses(HOUSE[0])[-1] < 4.1
+
+
+@pytest.mark.parametrize("eta", ends_and_middle(HOUSE[0], 0.07))
+def test_up_to_0_07_the_house_loss_falls_at_every_step(eta):
+    assert np.all(np.diff(_house_losses(eta)) <= 0)
+
+
+@pytest.mark.parametrize("eta", [0.08, 0.1, 0.15])
+def test_from_0_08_it_rises_on_some_steps_on_its_way_down(eta):
+    losses = _house_losses(eta)
+    assert np.any(np.diff(losses) > 0) and losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("eta", ends_and_middle(0.2, HOUSE[1]))
+def test_from_0_2_it_blows_up(eta):
+    losses = _house_losses(eta)
+    assert not np.isfinite(losses[-1]) or losses[-1] > 100 * losses[0]
