@@ -288,3 +288,9 @@ def test_every_notebook_opens_with_the_same_conventions_box():
         boxes.append(text[start:text.index("\n\n", text.index("Everywhere:", start))])
     assert len(boxes) == 4 and len(set(boxes)) == 1
     assert "-\\partial E/\\partial z" in boxes[0] and "+\\partial L_i/\\partial z" in boxes[0]
+
+
+def test_numbers_are_shown_with_significant_digits_not_decimals():
+    assert checks.format_value([[0.9820137900379085, 6.144174602214718e-06]]) == "[[0.982014, 6.14417e-06]]"
+    message = checks.compare("dE/dw", 3e-12, 4e-12, atol=0)
+    assert "expected 4e-12, got 3e-12" in message
