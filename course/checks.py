@@ -189,11 +189,14 @@ def matching_slip(check: str, args: Sequence[Any], right: Sequence[Any], got: Se
     for slip in slips.catalogue(check):
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            if slip.wrong is not None:
-                if same_answers(got, slip.wrong(tuple(np.asarray(r, dtype=float) for r in right), *args)):
+            try:
+                if slip.wrong is not None:
+                    if same_answers(got, slip.wrong(tuple(np.asarray(r, dtype=float) for r in right), *args)):
+                        return slip
+                elif slip.violated is not None and slip.violated(tuple(got), *args):
                     return slip
-            elif slip.violated is not None and slip.violated(tuple(got), *args):
-                return slip
+            except Exception:  # noqa: BLE001 - a slip that does not apply to these answers is no match
+                continue
     return None
 
 
@@ -215,7 +218,11 @@ def _shape_error_message(name: str, error: Exception, function: Callable, args: 
             f"{label} of shape {slips.shape_of(e)}" for label, e in zip(outputs, expected))
     named = slips.shapes_named(str(error))
     for slip in slips.catalogue(check) if check else ():
-        if slip.shapes is not None and slip.shapes(named, *args):
+        try:
+            applies = slip.shapes is not None and slip.shapes(named, *args)
+        except Exception:  # noqa: BLE001 - a slip that does not apply to these arguments is no match
+            applies = False
+        if applies:
             return message + f".\n  hint: {slip.hint}"
     return message + "."
 

@@ -294,3 +294,10 @@ def test_numbers_are_shown_with_significant_digits_not_decimals():
     assert checks.format_value([[0.9820137900379085, 6.144174602214718e-06]]) == "[[0.982014, 6.14417e-06]]"
     message = checks.compare("dE/dw", 3e-12, 4e-12, atol=0)
     assert "expected 4e-12, got 3e-12" in message
+
+
+def test_a_slip_that_does_not_apply_is_no_match_and_no_crash():
+    """A wrong answer of the wrong kind (a string, a list of the wrong length) gets a plain message."""
+    notebook, source = _test_of("sigmoid_networks.weight_steps")
+    message = _run_test(notebook, source, {"weight_steps": lambda *args: ([1.0], [[1.0, 2.0]])})
+    assert message and "expected an array of shape" in message and "hint" not in message
