@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import Case, HiddenCases
+from .slips import Slip
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -28,4 +29,35 @@ def _softmax_cases(rng: np.random.Generator) -> list[Case]:
 
 HIDDEN_CASES = {
     "softmax": HiddenCases(("softmax(Z)",), _softmax_cases),
+}
+
+
+# --- classic slips (course.slips), most specific first ---------------------------
+# Written out as formulas, not as changes to the right answer: the notebook's text already
+# gives the softmax and its shift by the row maximum, so these reveal nothing more.
+
+def _normalised(exps: np.ndarray, axis: int) -> np.ndarray:
+    return exps / exps.sum(axis=axis, keepdims=True)
+
+
+def _rows(Z) -> int:
+    return int(np.shape(Z)[0]) if np.ndim(Z) == 2 else -1
+
+
+SLIPS = {
+    "softmax": (
+        Slip("you subtracted the largest logit of the whole array: subtract each row's own maximum, "
+             "or a row far below the largest logit underflows to 0/0",
+             wrong=lambda right, Z: (_normalised(np.exp(np.asarray(Z, float) - np.max(Z)), axis=1),)),
+        Slip("np.exp overflowed to inf (inf / inf is nan): subtract each row's maximum before np.exp; "
+             "it changes no probability",
+             wrong=lambda right, Z: (_normalised(np.exp(np.asarray(Z, float)), axis=1),)),
+        Slip("the softmax is taken down the columns: normalise each row (axis=1)",
+             wrong=lambda right, Z: (_normalised(np.exp(np.asarray(Z, float) - np.max(Z, axis=0)), axis=0),)),
+        Slip("a sum over axis=1 has shape (n,), which numpy lines up with the columns: keep the summed "
+             "axis (keepdims=True) so that each row is divided by its own sum",
+             shapes=lambda shapes, Z: (_rows(Z),) in shapes),
+        Slip("each row of a softmax must sum to 1: divide each row's exponentials by that row's sum",
+             violated=lambda got, Z: not np.allclose(np.sum(got[0], axis=-1), 1.0)),
+    ),
 }

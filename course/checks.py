@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import importlib
+import inspect
 import math
 import os
 import signal
@@ -69,11 +70,24 @@ def as_float_array(value: Any) -> np.ndarray:
 
 
 def _format_number(x: float) -> str:
-    return f"{x:.10g}"
+    # Significant digits, not decimals: 6.144e-06 must not read as 6e-06, nor 1e-12 as 0.0.
+    return f"{float(x):.10g}"
+
+
+def format_value(value: Any, digits: int = 6) -> str:
+    """A number or nested list of numbers with `digits` significant digits."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return f"{float(array):.{digits}g}"
+    return "[" + ", ".join(format_value(v, digits) for v in array) + "]"
 
 
 def _ratio_hint(got: np.ndarray, expected: np.ndarray, batch_size: int | None) -> str | None:
-    """Name the slip when `got` is `expected` times one constant."""
+    """Say how `got` differs when it is `expected` times one constant.
+
+    Only the relation is stated, not its cause: which slip it is depends on the exercise's
+    conventions, and the exercise's own slip catalogue (`course.slips`) names causes.
+    """
     scale = float(np.max(np.abs(expected))) if expected.size else 0.0
     mask = np.abs(expected) > 1e-12 * scale
     if not mask.any() or np.any(np.abs(got[~mask]) > 1e-6 * scale):
@@ -82,22 +96,21 @@ def _ratio_hint(got: np.ndarray, expected: np.ndarray, batch_size: int | None) -
     ratio = float(np.median(ratios))
     if not np.allclose(ratios, ratio, rtol=1e-6, atol=0):
         return None
-    known = [
-        (-1.0, "the sign is flipped: check the order in (prediction - target), and that "
-               "the gradient points uphill"),
-        (0.5, "it is half the expected value: a factor 2 from differentiating the square "
-              "is missing"),
-        (2.0, "it is twice the expected value: an extra factor 2"),
-        (-0.5, "it is minus half the expected value: both the factor 2 and the sign are off"),
-        (-2.0, "it is minus twice the expected value: an extra factor 2 and the sign flipped"),
-    ]
-    if batch_size and batch_size > 1:
+    known = []
+    if batch_size and batch_size > 1:  # before the factors 2: with 2 records, a sum is twice a mean
         known += [
             (float(batch_size), f"it is {batch_size} times the expected value: you summed over "
                                 f"the {batch_size} observations where the loss takes the mean"),
             (1.0 / batch_size, f"it is 1/{batch_size} of the expected value: you took the mean "
                                f"where the loss takes the sum"),
         ]
+    known += [
+        (-1.0, "the sign is flipped: every entry is minus the expected value"),
+        (0.5, "it is half the expected value: a factor 2 is missing"),
+        (2.0, "it is twice the expected value: an extra factor 2"),
+        (-0.5, "it is minus half the expected value: a factor 2 is missing and the sign is flipped"),
+        (-2.0, "it is minus twice the expected value: an extra factor 2 and the sign flipped"),
+    ]
     for value, hint in known:
         if math.isclose(ratio, value, rel_tol=1e-6):
             return hint
@@ -106,35 +119,52 @@ def _ratio_hint(got: np.ndarray, expected: np.ndarray, batch_size: int | None) -
     return f"every entry is {ratio:.6g} times the expected value: a constant factor is off"
 
 
+def _shape_problem(label: str, got: np.ndarray, expected: np.ndarray) -> str | None:
+    """A message if `got` cannot be compared with `expected` entry by entry."""
+    if got.shape == expected.shape or (got.size == 1 and expected.size == 1):
+        return None
+    hint = ""
+    if got.ndim == 2 and got.T.shape == expected.shape:
+        hint = " (transposed? check which axis is which)"
+    elif got.size == expected.size:
+        hint = " (same numbers of entries: reshape, or check which axis you summed over)"
+    return f"{label}: expected an array of shape {expected.shape}, got shape {got.shape}{hint}"
+
+
+def _close(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Entry by entry: within tolerance, or the same non-finite value (a slip's NaN matches a NaN)."""
+    scale = atol * max(1.0, float(np.max(np.abs(expected[np.isfinite(expected)]), initial=0.0)))
+    with np.errstate(invalid="ignore"):
+        close = np.abs(got - expected) <= scale + rtol * np.abs(expected)
+    return close | (got == expected) | (np.isnan(got) & np.isnan(expected))
+
+
 def compare(label: str, got: Any, expected: Any, *, batch_size: int | None = None,
-            rtol: float = RELATIVE_TOLERANCE, atol: float = ABSOLUTE_TOLERANCE) -> str | None:
-    """None if `got` matches `expected`, else a message saying how it differs."""
+            rtol: float = RELATIVE_TOLERANCE, atol: float = ABSOLUTE_TOLERANCE,
+            hint: bool = True) -> str | None:
+    """None if `got` matches `expected`, else a message saying how it differs.
+
+    Shapes are compared before any arithmetic.  With `hint`, a constant ratio to the
+    expected value is described.
+    """
     expected = np.asarray(expected, dtype=np.float64)
     try:
         got = as_float_array(got)
     except CheckFailed as failure:
         return f"{label}: {failure}"
-    if got.shape != expected.shape:
-        if got.size == 1 and expected.size == 1:
-            got = got.reshape(expected.shape)
-        else:
-            hint = ""
-            if got.ndim == 2 and got.T.shape == expected.shape:
-                hint = " (transposed? check which axis is which)"
-            elif got.size == expected.size:
-                hint = " (same numbers of entries: reshape, or check which axis you summed over)"
-            return (f"{label}: expected an array of shape {expected.shape}, got shape "
-                    f"{got.shape}{hint}")
+    shape_problem = _shape_problem(label, got, expected)
+    if shape_problem:
+        return shape_problem
+    got = got.reshape(expected.shape)
+    close = _close(got, expected, rtol, atol)
+    if close.all():
+        return None
     bad = ~np.isfinite(got) & np.isfinite(expected)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f" at index {index}" if got.ndim else ""
         return (f"{label}: got {got[index] if got.ndim else got} (not a finite number){where}; "
                 f"look for an overflow (exp of a large number) or a division by zero")
-    scale = atol * max(1.0, float(np.max(np.abs(expected)))) if expected.size else atol
-    close = np.abs(got - expected) <= scale + rtol * np.abs(expected)
-    if close.all():
-        return None
     if got.ndim == 0:
         message = f"{label}: expected {_format_number(expected)}, got {_format_number(got)}"
     else:
@@ -142,16 +172,78 @@ def compare(label: str, got: Any, expected: Any, *, batch_size: int | None = Non
         message = (f"{label}: {int((~close).sum())} of {close.size} entries are wrong; first at "
                    f"index {index}: expected {_format_number(expected[index])}, got "
                    f"{_format_number(got[index])}")
-    hint = _ratio_hint(got, expected, batch_size)
-    return message + (f"\n  hint: {hint}" if hint else "")
+    ratio_hint = _ratio_hint(got, expected, batch_size) if hint else None
+    return message + (f"\n  hint: {ratio_hint}" if ratio_hint else "")
+
+
+def same_answers(got: Sequence[Any], want: Sequence[Any], *, rtol: float = RELATIVE_TOLERANCE,
+                 atol: float = ABSOLUTE_TOLERANCE) -> bool:
+    """Whether every output in `got` equals the one in `want` (shapes first, NaN equal to NaN)."""
+    for g, w in zip(got, want):
+        g, w = np.asarray(g, dtype=float), np.asarray(w, dtype=float)
+        if g.shape != w.shape and not (g.size == 1 and w.size == 1):
+            return False
+        if not _close(g.reshape(w.shape), w, rtol, atol).all():
+            return False
+    return len(got) == len(want)
+
+
+def matching_slip(check: str, args: Sequence[Any], right: Sequence[Any], got: Sequence[Any]):
+    """The first slip of `check`'s catalogue that `got` commits, or None."""
+    from . import slips
+
+    for slip in slips.catalogue(check):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                if slip.wrong is not None:
+                    if same_answers(got, slip.wrong(tuple(np.asarray(r, dtype=float) for r in right), *args)):
+                        return slip
+                elif slip.violated is not None and slip.violated(tuple(got), *args):
+                    return slip
+            except Exception:  # noqa: BLE001 - a slip that does not apply to these answers is no match
+                continue
+    return None
+
+
+def _shape_error_message(name: str, error: Exception, function: Callable, args: Sequence[Any],
+                         expected: Sequence[Any] | None, outputs: Sequence[str] | None,
+                         check: str | None) -> str:
+    """What a numpy shape error inside the student's function means, in the exercise's terms."""
+    from . import slips
+
+    try:
+        parameters = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        parameters = []
+    names = parameters if len(parameters) == len(args) else [f"argument {i + 1}" for i in range(len(args))]
+    given = ", ".join(f"{n} {slips.shape_of(a)}" for n, a in zip(names, args))
+    message = f"{name} stopped on a shape mismatch: {str(error).strip()}.\n  Its arguments have shapes: {given}"
+    if expected is not None and outputs is not None:
+        message += "; it must return " + ", ".join(
+            f"{label} of shape {slips.shape_of(e)}" for label, e in zip(outputs, expected))
+    named = slips.shapes_named(str(error))
+    for slip in slips.catalogue(check) if check else ():
+        try:
+            applies = slip.shapes is not None and slip.shapes(named, *args)
+        except Exception:  # noqa: BLE001 - a slip that does not apply to these arguments is no match
+            applies = False
+        if applies:
+            return message + f".\n  hint: {slip.hint}"
+    return message + "."
+
+
+_SHAPE_ERRORS = ("could not be broadcast", "not aligned", "mismatch in its core dimension",
+                 "cannot reshape", "shape mismatch")
 
 
 # ---------------------------------------------------------------------------
 # Visible tests
 # ---------------------------------------------------------------------------
 
-def call_student(function: Callable, *args: Any) -> Any:
-    """Call a student's function, turning 'not written yet' into a clear failure."""
+def call_student(function: Callable, *args: Any, expected: Sequence[Any] | None = None,
+                 outputs: Sequence[str] | None = None, check: str | None = None) -> Any:
+    """Call a student's function, turning 'not written yet' and shape errors into clear failures."""
     __tracebackhide__ = True
     name = getattr(function, "__name__", "<lambda>")
     name = "your function" if name == "<lambda>" else name
@@ -163,6 +255,10 @@ def call_student(function: Callable, *args: Any) -> Any:
         ) from None
     except _CallTimeout:
         raise CheckFailed(f"{name} did not return within {SECONDS_PER_CALL:g} s (an endless loop?)") from None
+    except ValueError as error:
+        if not any(phrase in str(error) for phrase in _SHAPE_ERRORS):
+            raise
+        raise CheckFailed(_shape_error_message(name, error, function, args, expected, outputs, check)) from None
 
 
 def split_outputs(result: Any, outputs: Sequence[str], name: str) -> list:
@@ -179,22 +275,44 @@ def split_outputs(result: Any, outputs: Sequence[str], name: str) -> list:
 
 
 def expect_outputs(function: Callable, args: Sequence[Any], expected: Sequence[Any],
-                   outputs: Sequence[str], *, context: str = "",
+                   outputs: Sequence[str], *, check: str | None = None, context: str = "",
                    batch_size: int | None = None, rtol: float = RELATIVE_TOLERANCE,
                    atol: float = ABSOLUTE_TOLERANCE) -> None:
-    """Assert `function(*args)` returns `expected`, naming each wrong output."""
+    """Assert `function(*args)` returns `expected`, naming each wrong output.
+
+    `check` ("topic.function") names the exercise: a wrong answer that one of its catalogued
+    slips (`course.slips`) produces gets that slip's hint, and no other.  Shapes are
+    checked before any value.
+    """
     __tracebackhide__ = True
     name = getattr(function, "__name__", "your function")
-    result = split_outputs(call_student(function, *args), outputs, name)
-    problems = [compare(label, got, want, batch_size=batch_size, rtol=rtol, atol=atol)
-                for label, got, want in zip(outputs, result, expected)]
-    problems = [p for p in problems if p]
-    if problems:
-        where = f" {context}" if context else ""
+    where = f" {context}" if context else ""
+    result = split_outputs(call_student(function, *args, expected=expected, outputs=outputs, check=check),
+                           outputs, name)
+    got, problems = [], []
+    for label, value, want in zip(outputs, result, expected):
+        try:
+            array = as_float_array(value)
+        except CheckFailed as failure:
+            problems.append(f"{label}: {failure}")
+            continue
+        problem = _shape_problem(label, array, np.asarray(want, dtype=float))
+        if problem:
+            problems.append(problem)
+        got.append(array)
+    if problems:  # shapes before arithmetic
         raise CheckFailed(f"{name}{where}:\n" + "\n".join("- " + p for p in problems))
-    print(f"✓ {name}{(' ' + context) if context else ''}: "
-          + ", ".join(f"{label} = {np.round(np.asarray(value, dtype=float), 6).tolist()}"
-                      for label, value in zip(outputs, result)))
+    problems = [compare(label, g, want, rtol=rtol, atol=atol, hint=False)
+                for label, g, want in zip(outputs, got, expected)]
+    if any(problems):
+        slip = matching_slip(check, args, expected, got) if check else None
+        if slip is None:  # no catalogued slip: say how each wrong output differs
+            problems = [compare(label, g, want, batch_size=batch_size, rtol=rtol, atol=atol)
+                        for label, g, want in zip(outputs, got, expected)]
+        message = f"{name}{where}:\n" + "\n".join("- " + p for p in problems if p)
+        raise CheckFailed(message + (f"\n  hint: {slip.hint}" if slip else ""))
+    print(f"✓ {name}{where}: "
+          + ", ".join(f"{label} = {format_value(value)}" for label, value in zip(outputs, result)))
 
 
 # ---------------------------------------------------------------------------

@@ -129,6 +129,13 @@ NETWORK_321_START = {
     "steps": 5000,
 }
 
+#: The weights lecture 000's Keras listing printed after 5000 full-batch Adam steps (float32): its
+#: hidden kernel (3, 2) and, because `Constant([[1.0, 2.0]])` was broadcast, a 2×2 output kernel.
+NETWORK_321_LECTURE_KERAS = {
+    "hidden": np.array([[0.3025748, 0.80548114], [0.49333417, 0.5067073], [0.6842524, 0.2076197]]),
+    "output": np.array([[2.5133712, 2.5152776], [2.4867477, 2.4848893]]),
+}
+
 
 def network_321_inputs(n: int = 10_000, seed: int = 0) -> np.ndarray:
     """Lecture 000's inputs X (n, 3): standard normal, numpy's legacy seed 0 (`np.random.seed(0)`)."""

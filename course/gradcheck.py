@@ -153,8 +153,12 @@ def gradient_check(loss: Callable[[dict], float], gradient: Callable[[dict], Par
 
 
 def assert_gradient(loss: Callable[[dict], float], gradient: Callable[[dict], Params],
-                    params: Params, threshold: float = 1e-6) -> GradientCheck | None:
-    """`gradient_check`, raising CheckFailed with the table when it fails; skipped at autograde."""
+                    params: Params, threshold: float = 1e-6) -> None:
+    """`gradient_check`, raising CheckFailed with the table when it fails; skipped at autograde.
+
+    On success it prints the verdict and returns None: a grade cell whose last expression
+    is a table would hand nbgrader a result it tries, and fails, to read as a score.
+    """
     __tracebackhide__ = True
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         # The grader compares every gradient with the reference on hidden random cases, a
@@ -164,7 +168,7 @@ def assert_gradient(loss: Callable[[dict], float], gradient: Callable[[dict], Pa
     check = gradient_check(loss, gradient, params, threshold)
     if not check.passed:
         raise CheckFailed("\n" + str(check))
-    return check
+    print(check.verdict())
 
 
 def scipy_check_grad(loss: Callable[[dict], float], gradient: Callable[[dict], Params],

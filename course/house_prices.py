@@ -19,6 +19,7 @@ import numpy as np
 from . import data
 from .activations import sigmoid
 from .checks import Case, HiddenCases
+from .slips import Slip
 
 HIDDEN_UNITS = 5
 # gradient(x, y, W_hidden, w_output) -> (dE/dW_hidden (3, h), dE/dw_output (h + 1,))
@@ -184,4 +185,46 @@ HIDDEN_CASES = {
     "output_error_term": HiddenCases(("output_error_term",), _output_error_cases),
     "hidden_error_terms": HiddenCases(("hidden_error_terms",), _hidden_error_cases),
     "gradient": HiddenCases(("dE/dW_hidden", "dE/dw_output"), _gradient_cases),
+}
+
+
+# --- classic slips (course.slips): changes to the right answer, most specific first ---
+
+def _slope(beta):
+    beta = np.asarray(beta, dtype=float)
+    return beta * (1 - beta)
+
+
+def _with_bias_weight(shapes, w_output, beta_h) -> bool:
+    """Whether a numpy error names w_output's h + 1 entries beside the hidden layer's h."""
+    h = np.shape(beta_h)[-1]
+    return any(shape[-1:] == (h + 1,) for shape in shapes) and any(shape[-1:] == (h,) for shape in shapes)
+
+
+SLIPS = {
+    "output_error_term": (
+        Slip("δ_O has a sigmoid's slope ŷ(1 − ŷ): this network's output is linear, whose slope is 1",
+             wrong=lambda r, y_pred, y: (r[0] * _slope(y_pred),)),
+        Slip("δ_O is twice too large: E = ½Σ(ŷ − y)², and the ½ cancels the square's 2",
+             wrong=lambda r, y_pred, y: (2 * r[0],)),
+        Slip("the sign is flipped: δ_O = ∂E/∂α_O = ŷ − y, prediction minus target",
+             wrong=lambda r, y_pred, y: (-r[0],)),
+    ),
+    "hidden_error_terms": (
+        Slip("the hidden units got the weights w_output[0 : h], starting at the bias: hidden unit j's "
+             "weight is w_output[1 + j], and w_output[0] is the bias",
+             wrong=lambda r, delta, w_output, beta_h: (r[0] * np.asarray(w_output, float)[:-1]
+                                                       / np.asarray(w_output, float)[1:],)),
+        Slip("the hidden error terms are missing the sigmoid's slope β_H(1 − β_H)",
+             wrong=lambda r, delta, w_output, beta_h: (r[0] / _slope(beta_h),)),
+        Slip("w_output has h + 1 entries and w_output[0] is the output's bias, which no hidden unit sends "
+             "anything through: use the h weights after it",
+             shapes=lambda shapes, delta, w_output, beta_h: _with_bias_weight(shapes, w_output, beta_h)),
+    ),
+    "gradient": (
+        Slip("the gradient is averaged over the records: E is a sum, ½Σ(ŷ − y)², so do not divide by n",
+             wrong=lambda r, x, y, W_hidden, w_output: (r[0] / len(x), r[1] / len(x))),
+        Slip("the sign is flipped: δ_O = ŷ − y, prediction minus target",
+             wrong=lambda r, *args: (-r[0], -r[1])),
+    ),
 }

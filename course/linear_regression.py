@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from .checks import Case, HiddenCases
+from .slips import Slip
 
 # gradient(w, b, x, y) -> (dLoss/dw, dLoss/db) on a batch x, y of shape (n,)
 Gradient = Callable[[float, float, np.ndarray, np.ndarray], tuple[float, float]]
@@ -114,4 +115,35 @@ def _batch_cases(rng: np.random.Generator) -> list[Case]:
 HIDDEN_CASES = {
     "observation_gradient": HiddenCases(("dLoss/dw", "dLoss/db"), _observation_cases),
     "batch_gradient": HiddenCases(("dLoss/dw", "dLoss/db"), _batch_cases),
+}
+
+
+# --- classic slips (course.slips): changes to the right answer, most specific first ---
+
+def _batch_size(x) -> int:
+    return int(np.size(x))
+
+
+_HALF = Slip("the factor 2 of the square's derivative is missing: dLoss_i/dŷ = 2(ŷ − y)",
+             wrong=lambda right, *args: (right[0] / 2, right[1] / 2))
+_SIGN = Slip("the sign is flipped: the residual is ŷ − y, prediction minus target",
+             wrong=lambda right, *args: (-right[0], -right[1]))
+
+SLIPS = {
+    "observation_gradient": (
+        Slip("dLoss/dw is missing its last link, ∂ŷ/∂w = x",
+             wrong=lambda right, w, b, x, y: (right[0] / x, right[1])),
+        Slip("dLoss/db has a factor x too many: ∂ŷ/∂b = 1, only ∂ŷ/∂w = x",
+             wrong=lambda right, w, b, x, y: (right[0], right[1] * x)),
+        _HALF,
+        _SIGN,
+    ),
+    "batch_gradient": (
+        Slip("the gradient is summed over the observations: the loss is their mean, so divide by n",
+             wrong=lambda right, w, b, x, y: (right[0] * _batch_size(x), right[1] * _batch_size(x))),
+        Slip("dLoss/dw is missing each observation's factor ∂ŷ_i/∂w = x_i",
+             wrong=lambda right, *args: (right[1], right[1])),
+        _HALF,
+        _SIGN,
+    ),
 }

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import data
 from .checks import Case, HiddenCases
+from .slips import Slip
 
 # gradients(X, y, W1, w2) -> (dL/dW1 (d, h), dL/dw2 (h,))
 Gradients = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -172,4 +173,41 @@ HIDDEN_CASES = {
     "output_delta": HiddenCases(("output_delta",), _output_delta_cases),
     "hidden_deltas": HiddenCases(("hidden_deltas",), _hidden_deltas_cases),
     "gradients": HiddenCases(("dL/dW1", "dL/dw2"), _gradients_cases),
+}
+
+
+# --- classic slips (course.slips): changes to the right answer, most specific first ---
+
+def _slope(a):
+    a = np.asarray(a, dtype=float)
+    return a * (1 - a)
+
+
+SLIPS = {
+    "output_delta": (
+        Slip("the output delta is missing the exponential's slope exp(z2) = ŷ (the chain rule's last link)",
+             wrong=lambda r, z2, y: (r[0] / np.exp(np.asarray(z2, float)),)),
+        Slip("the residual uses z2 where it needs the prediction ŷ = exp(z2)",
+             wrong=lambda r, z2, y: (r[0] * (np.asarray(z2, float) - y) / (np.exp(np.asarray(z2, float)) - y),)),
+        Slip("the factor 2 of the squared error's derivative is missing",
+             wrong=lambda r, z2, y: (r[0] / 2,)),
+        Slip("the sign is flipped: δ2 = ∂L_i/∂z2 = 2(ŷ − y)·exp(z2), prediction minus target",
+             wrong=lambda r, z2, y: (-r[0],)),
+    ),
+    "hidden_deltas": (
+        Slip("σ′ is applied to a1 again: a1 already is σ(z1), so σ′(z1) = a1·(1 − a1)",
+             wrong=lambda r, delta2, w2, a1: (r[0] / _slope(a1) * _slope(sigmoid(a1)),)),
+        Slip("the hidden deltas are missing the sigmoid's slope σ′(z1) = σ(z1)(1 − σ(z1))",
+             wrong=lambda r, delta2, w2, a1: (r[0] / _slope(a1),)),
+        Slip("δ2 has one entry per record and w2 one per hidden unit: each record's δ2 must scale the "
+             "whole of w2, giving an (n, h) array",
+             shapes=lambda shapes, delta2, w2, a1: np.shape(delta2) != np.shape(w2)
+             and {np.shape(delta2), np.shape(w2)} <= set(shapes)),
+    ),
+    "gradients": (
+        Slip("the gradients are summed over the records: the loss is a mean, so divide by n",
+             wrong=lambda r, X, y, W1, w2: (r[0] * len(X), r[1] * len(X))),
+        Slip("the sign is flipped: the residual is ŷ − y, prediction minus target",
+             wrong=lambda r, *args: (-r[0], -r[1])),
+    ),
 }

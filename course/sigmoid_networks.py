@@ -18,6 +18,7 @@ import numpy as np
 
 from .activations import sigmoid
 from .checks import Case, HiddenCases
+from .slips import Slip
 
 # two_node_gradients(w0, w1, w2, s0, target) -> (dE/dw0, dE/dw1, dE/dw2)
 TwoNodeGradients = Callable[[float, float, float, float, float], tuple[float, float, float]]
@@ -261,4 +262,78 @@ HIDDEN_CASES = {
     "output_error_term": HiddenCases(("output_error_term",), _output_error_cases),
     "hidden_error_term": HiddenCases(("hidden_error_term",), _hidden_error_cases),
     "weight_steps": HiddenCases(("delta_w_hidden_output", "delta_w_input_hidden"), _weight_step_cases),
+}
+
+
+# --- classic slips (course.slips): changes to the right answer, most specific first ---
+
+def _slopes(w0, w1, w2, s0):
+    """The two sigmoids' slopes σ′(x1) = s1(1 − s1) and σ′(x2) = s2(1 − s2) of the forward pass."""
+    f = two_node_forward(w0, w1, w2, s0)
+    return f.s1 * (1 - f.s1), f.s2 * (1 - f.s2)
+
+
+def _sigmoid_slope(value):
+    value = np.asarray(value, dtype=float)
+    return value * (1 - value)
+
+
+def _records(x) -> int:
+    return int(np.atleast_2d(x).shape[0])
+
+
+def _batch_shapes(delta, weights):
+    """The shapes (n,) and (h,) of a batch's error terms and the weights, when they differ."""
+    n, h = np.shape(delta), np.shape(weights)
+    return (n, h) if len(n) == 1 and n != h else None
+
+
+SLIPS = {
+    "two_node_gradients": (
+        Slip("∂E/∂w0 is missing its last link, ∂x1/∂w0 = s0",
+             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / s0, r[1], r[2])),
+        Slip("∂E/∂w0 is missing the link ∂x2/∂s1 = w1",
+             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / w1, r[1], r[2])),
+        Slip("∂E/∂w0 is missing the slope of the first sigmoid, σ′(x1) = s1·(1 − s1)",
+             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / _slopes(w0, w1, w2, s0)[0], r[1], r[2])),
+        Slip("∂E/∂w1 and ∂E/∂w0 are missing the slope of the second sigmoid, σ′(x2) = s2·(1 − s2)",
+             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / _slopes(w0, w1, w2, s0)[1],
+                                                 r[1] / _slopes(w0, w1, w2, s0)[1], r[2])),
+        Slip("∂E/∂w1 and ∂E/∂w0 are missing the link ∂out/∂s2 = w2",
+             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / w2, r[1] / w2, r[2])),
+        Slip("every derivative is twice too large: E carries ½, so ∂E/∂out = out − target "
+             "(the ½ cancels the square's 2)",
+             wrong=lambda r, *args: (2 * r[0], 2 * r[1], 2 * r[2])),
+        Slip("the sign is flipped: ∂E/∂out = out − target, output minus target",
+             wrong=lambda r, *args: (-r[0], -r[1], -r[2])),
+    ),
+    "output_error_term": (
+        Slip("σ′ is applied to the output again: the output already is σ(z_o), so "
+             "σ′(z_o) = output·(1 − output)",
+             wrong=lambda r, output, target: (r[0] / _sigmoid_slope(output)
+                                              * _sigmoid_slope(1 / (1 + np.exp(-np.asarray(output, float)))),)),
+        Slip("the output error term is missing the sigmoid's slope σ′(z_o) = output·(1 − output)",
+             wrong=lambda r, output, target: (r[0] / _sigmoid_slope(output),)),
+        Slip("the sign is flipped: this assignment's error term is (target − output)·σ′, "
+             "which is minus ∂E/∂z_o",
+             wrong=lambda r, output, target: (-r[0],)),
+    ),
+    "hidden_error_term": (
+        Slip("the hidden error term is missing the sigmoid's slope σ′(z_h) = h·(1 − h)",
+             wrong=lambda r, delta, weights, hidden: (r[0] / _sigmoid_slope(hidden),)),
+        Slip("with a batch, δ_o has one entry per record and w_ho one per hidden unit: each record's δ_o "
+             "must scale the whole weight vector, giving an (n, h) array",
+             shapes=lambda shapes, delta, weights, hidden: _batch_shapes(delta, weights) is not None
+             and set(_batch_shapes(delta, weights)) <= set(shapes)),
+    ),
+    "weight_steps": (
+        Slip("the steps are summed over the records: average them, dividing by the number of records",
+             wrong=lambda r, eta, d_o, d_h, hidden, x: (r[0] * _records(x), r[1] * _records(x))),
+        Slip("the learning rate is missing: a step is η × error term × input",
+             wrong=lambda r, eta, *rest: (r[0] / eta, r[1] / eta)),
+        Slip("x[:, None] is the lecture's outer product for one record: on a batch x has shape (n, d), "
+             "and x[:, None] makes it (n, 1, d). Form each record's outer product of x and δ_h and "
+             "average them over the records",
+             shapes=lambda shapes, *args: any(len(shape) == 3 for shape in shapes)),
+    ),
 }

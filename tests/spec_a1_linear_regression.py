@@ -23,7 +23,7 @@ SLIP = {
     "edits": {"batch_gradient": [("np.mean(2 * residual * x), np.mean(2 * residual)",
                                   "np.mean(residual * x), np.mean(residual)")]},
     "failing_cells": {"test_batch_gradient"},
-    "feedback_mentions": "a factor 2 from differentiating the square is missing",
+    "feedback_mentions": "the factor 2 of the square's derivative is missing",
 }
 
 # What the executed source notebook must display: the lecture's worked numbers.
@@ -33,5 +33,8 @@ EXPECTED_OUTPUTS = [
     "∇Loss = [-14.69  -6.  ]  →  θ1 = θ0 − 0.1·∇ = [1.47 0.6 ]",
     "∇Loss = [1.42 1.07]  →  θ2 = θ1 − 0.1·∇ = [1.33 0.49]",
     "σ(z) = [0.0067 0.7311 0.9991]",
-    "softmax(Z) = [[0.982014, 0.017986], [0.017986, 0.982014], [6e-06, 0.999994]]",
+    # Significant digits, not decimals: the lecture's 6.14e-06, not 6e-06.
+    "softmax(Z) = [[0.982014, 0.0179862], [0.0179862, 0.982014], [6.14417e-06, 0.999994]]",
+    # The lecture's table, printed as it printed it.
+    "[[9.82e-01 1.80e-02]\n [1.80e-02 9.82e-01]\n [6.14e-06 1.00e+00]]",
 ]

@@ -69,7 +69,7 @@ SLIP = {
     "edits": {"hidden_error_term": [("return hidden_error * hidden_output * (1 - hidden_output)",
                                      "return hidden_error")]},
     "failing_cells": {"test_hidden_error_term"},
-    "feedback_mentions": "its slope σ′ = h·(1 − h) is 0):\n- hidden_error_term: 2 of 2 entries are wrong",
+    "feedback_mentions": "hint: the hidden error term is missing the sigmoid's slope σ′(z_h) = h·(1 − h)",
 }
 
 # What the executed source notebook must display: the lectures' worked numbers.

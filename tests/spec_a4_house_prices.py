@@ -50,6 +50,9 @@ SLIP = {
 
 # What the executed source notebook must display.
 EXPECTED_OUTPUTS = [
+    # The lecture's normalisation constants (np.mean and np.std of the raw columns).
+    "size: mean 1834 ft², standard deviation 508.18 ft²",
+    "bedrooms: mean 3.1, standard deviation 0.5385",
     "prices: mean $313,900, standard deviation $98,667",
     "initial loss E = 8.632628",
     "∂E/∂w16: by hand -4.1871151670, matrix form -4.1871151670",

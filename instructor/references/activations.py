@@ -9,9 +9,4 @@ def softmax(Z):
     return exps / exps.sum(axis=1, keepdims=True)
 
 
-SLIPS = {
-    "softmax": {
-        "the softmax is taken down the columns: normalise each row (axis=1)":
-            lambda Z: np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0),
-    },
-}
+# The known slips of these functions are in course.<topic>.SLIPS (see instructor.references.slips).

@@ -28,26 +28,4 @@ def gradient(x, y, W_hidden, w_output):
     return inputs.T @ delta_h, hidden_with_bias.T @ delta_o
 
 
-def _gradient_averaged(x, y, W_hidden, w_output):
-    dW, dw = gradient(x, y, W_hidden, w_output)
-    return dW / len(x), dw / len(x)
-
-
-# Known wrong variants, by the hint a student gets when their answers match one.
-SLIPS = {
-    "output_error_term": {
-        "the sign is flipped: δ_O = ∂E/∂α_O = ŷ − y":
-            lambda y_pred, y: -output_error_term(y_pred, y),
-        "δ_O has a sigmoid's slope ŷ(1 − ŷ): this network's output is linear, whose slope is 1":
-            lambda y_pred, y: output_error_term(y_pred, y) * np.asarray(y_pred) * (1 - np.asarray(y_pred)),
-    },
-    "hidden_error_terms": {
-        "the hidden error terms are missing the sigmoid's slope β_H(1 − β_H)":
-            lambda output_error_term, w_output, beta_h: np.asarray(output_error_term, float)[:, None]
-            * np.asarray(w_output)[1:] * np.ones_like(np.asarray(beta_h, float)),
-    },
-    "gradient": {
-        "the gradient is averaged over the records: E is a sum, ½Σ(ŷ − y)², so do not divide by n":
-            _gradient_averaged,
-    },
-}
+# The known slips of these functions are in course.<topic>.SLIPS (see instructor.references.slips).

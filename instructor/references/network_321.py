@@ -30,32 +30,4 @@ def gradients(X, y, W1, w2):
     return X.T @ delta1 / n, a1.T @ delta2 / n
 
 
-def _output_delta_without_exp(z2, y):
-    return 2 * (np.exp(np.asarray(z2, dtype=float)) - y)
-
-
-def _gradients_summed(X, y, W1, w2):
-    dW1, dw2 = gradients(X, y, W1, w2)
-    return dW1 * len(X), dw2 * len(X)
-
-
-# Known wrong variants, by the hint a student gets when their answers match one.
-SLIPS = {
-    "output_delta": {
-        "the output delta is missing the exponential's slope exp(z2) = ŷ (the chain rule's last link)":
-            _output_delta_without_exp,
-        "the factor 2 of the squared error's derivative is missing":
-            lambda z2, y: output_delta(z2, y) / 2,
-        "the sign is flipped: δ2 = ∂L/∂z2 = 2(ŷ − y)·exp(z2)":
-            lambda z2, y: -output_delta(z2, y),
-    },
-    "hidden_deltas": {
-        "the hidden deltas are missing the sigmoid's slope σ′(z1) = σ(z1)(1 − σ(z1))":
-            lambda output_delta, w2, a1: np.asarray(output_delta, float)[:, None] * np.asarray(w2, float)
-            * np.ones_like(np.asarray(a1, float)),
-    },
-    "gradients": {
-        "the gradients are summed over the records: the loss is a mean, so divide by n":
-            _gradients_summed,
-    },
-}
+# The known slips of these functions are in course.<topic>.SLIPS (see instructor.references.slips).

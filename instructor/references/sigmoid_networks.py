@@ -43,44 +43,4 @@ def weight_steps(learning_rate, output_error_term, hidden_error_term, hidden_out
     return delta_w_hidden_output, delta_w_input_hidden
 
 
-def _two_node_without_first_sigmoid_slope(w0, w1, w2, s0, target):
-    dE_dw0, dE_dw1, dE_dw2 = two_node_gradients(w0, w1, w2, s0, target)
-    s1 = _sigmoid(w0 * s0)
-    return dE_dw0 / (s1 * (1 - s1)), dE_dw1, dE_dw2
-
-
-def _two_node_without_second_sigmoid_slope(w0, w1, w2, s0, target):
-    dE_dw0, dE_dw1, dE_dw2 = two_node_gradients(w0, w1, w2, s0, target)
-    s2 = _sigmoid(w1 * _sigmoid(w0 * s0))
-    return dE_dw0 / (s2 * (1 - s2)), dE_dw1 / (s2 * (1 - s2)), dE_dw2
-
-
-def _weight_steps_without_learning_rate(learning_rate, *rest):
-    return weight_steps(1.0, *rest)
-
-
-# Known wrong variants, by the hint a student gets when their answers match one.
-SLIPS = {
-    "two_node_gradients": {
-        "∂E/∂w0 is missing the slope of the first sigmoid, σ′(x1) = s1·(1 − s1)":
-            _two_node_without_first_sigmoid_slope,
-        "∂E/∂w1 and ∂E/∂w0 are missing the slope of the second sigmoid, σ′(x2) = s2·(1 − s2)":
-            _two_node_without_second_sigmoid_slope,
-    },
-    "output_error_term": {
-        "the output error term is missing the sigmoid's slope σ′(z) = output·(1 − output)":
-            lambda output, target: target - np.asarray(output, dtype=float),
-        "the sign is flipped: the lecture's error term is (target − output)·σ′, minus ∂E/∂z":
-            lambda output, target: -output_error_term(output, target),
-    },
-    "hidden_error_term": {
-        "the hidden error term is missing the sigmoid's slope σ′(z) = h·(1 − h)":
-            lambda output_error_term, weights_hidden_output, hidden_output:
-                np.asarray(output_error_term, dtype=float)[..., None] * weights_hidden_output
-                * np.ones_like(np.asarray(hidden_output, dtype=float)),
-    },
-    "weight_steps": {
-        "the learning rate is missing: a step is η × error term × input":
-            _weight_steps_without_learning_rate,
-    },
-}
+# The known slips of these functions are in course.<topic>.SLIPS (see instructor.references.slips).

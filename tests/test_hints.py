@@ -1,0 +1,303 @@
+"""Every catalogued slip, fed to its exercise's visible test, gets that slip's hint and no other.
+
+The visible tests are the notebooks' own test cells (hidden part removed), run on the
+reference solutions with one function swapped for a wrong one.  Two kinds of wrong
+function: each catalogued slip as the grader computes it (`instructor.references.slips`),
+and student code written the way students write the classic slips, including those that
+only show as a shape error or a broken property.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import numpy as np
+import pytest
+
+from course import checks, slips
+from instructor import references
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "source").glob("a*/*.md"))
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.S)
+CHECK = re.compile(r'check="([\w.]+)"')
+
+
+def _cells(path: Path):
+    """(setup + solutions source, [(grade_id, visible test source, checks named)])."""
+    notebook = jupytext.read(path)
+    prelude, tests = [], []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta:
+            continue
+        if meta.get("grade"):
+            source = HIDDEN.sub("", cell.source)
+            tests.append((meta["grade_id"], source, sorted(set(CHECK.findall(source)))))
+        else:
+            prelude.append(cell.source)
+    return "\n\n".join(prelude), tests
+
+
+CELLS = {path.stem: _cells(path) for path in NOTEBOOKS}
+TESTS = [(notebook, grade_id, source, names)
+         for notebook, (_, tests) in CELLS.items() for grade_id, source, names in tests]
+
+
+def _namespace(notebook: str) -> dict:
+    namespace: dict = {"display": lambda *a, **k: None}
+    exec(compile(CELLS[notebook][0], f"<{notebook} setup>", "exec"), namespace)
+    return namespace
+
+
+def _run_test(notebook: str, source: str, replace: dict | None = None) -> str | None:
+    """The visible test's failure message, or None if it passed."""
+    namespace = _namespace(notebook)
+    namespace.update(replace or {})
+    try:
+        exec(compile(source, f"<{notebook} test>", "exec"), namespace)
+    except checks.CheckFailed as failure:
+        return str(failure)
+    return None
+
+
+def _test_of(check: str):
+    for notebook, grade_id, source, names in TESTS:
+        if check in names:
+            return notebook, source
+    raise AssertionError(f"no visible test names check={check!r}")
+
+
+ALL_CHECKS = sorted({name for *_, names in TESTS for name in names})
+
+
+def test_every_graded_test_cell_names_its_checks():
+    for notebook, grade_id, source, names in TESTS:
+        if "expect_outputs" in source:
+            assert names and source.count("expect_outputs(") == len(CHECK.findall(source)), (notebook, grade_id)
+
+
+@pytest.mark.parametrize("notebook, grade_id, source, names", TESTS, ids=[t[1] for t in TESTS])
+def test_the_reference_passes_every_visible_test(notebook, grade_id, source, names, capsys):
+    assert _run_test(notebook, source) is None
+    assert "✓" in capsys.readouterr().out or "expect_outputs" not in source
+
+
+def _assert_only_hint(message: str | None, hint: str):
+    assert message is not None, f"the visible test passed a slip: {hint}"
+    hints = re.findall(r"hint: (.*(?:\n(?!- ).*)*)", message)
+    assert hints == [hint], f"expected only the hint {hint!r}, got:\n{message}"
+
+
+VALUE_SLIPS = [(check, slip.hint) for check in ALL_CHECKS for slip in slips.catalogue(check) if slip.wrong]
+
+
+@pytest.mark.parametrize("check, hint", VALUE_SLIPS, ids=[f"{c}:{h[:30]}" for c, h in VALUE_SLIPS])
+def test_every_catalogued_slip_gets_its_own_hint_from_the_visible_test(check, hint):
+    notebook, source = _test_of(check)
+    function = check.split(".")[1]
+    _assert_only_hint(_run_test(notebook, source, {function: references.slips(check)[hint]}), hint)
+
+
+# Student code for the classic slips, written as students write them.  A hint is named by its
+# opening words; every shape slip and every property slip of the catalogue must appear here.
+STUDENT_SLIPS = {
+    "linear_regression.observation_gradient": [
+        ("dLoss/dw is missing its last link", "def observation_gradient(w, b, x, y):\n"
+         "    r = w * x + b - y\n    return 2 * r, 2 * r"),
+        ("the sign is flipped", "def observation_gradient(w, b, x, y):\n"
+         "    r = y - (w * x + b)\n    return 2 * r * x, 2 * r"),
+    ],
+    "linear_regression.batch_gradient": [
+        ("the gradient is summed", "def batch_gradient(w, b, x, y):\n"
+         "    r = w * x + b - y\n    return np.sum(2 * r * x), np.sum(2 * r)"),
+        ("the factor 2 of the square", "def batch_gradient(w, b, x, y):\n"
+         "    r = w * x + b - y\n    return np.mean(r * x), np.mean(r)"),
+    ],
+    "activations.softmax": [
+        ("you subtracted the largest logit of the whole array", "def softmax(Z):\n"
+         "    e = np.exp(Z - np.max(Z))\n    return e / e.sum(axis=1, keepdims=True)"),
+        ("np.exp overflowed", "def softmax(Z):\n"
+         "    return np.exp(Z) / np.sum(np.exp(Z), axis=1, keepdims=True)"),
+        ("a sum over axis=1 has shape (n,)", "def softmax(Z):\n"
+         "    e = np.exp(Z - Z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1)"),
+        ("each row of a softmax must sum to 1", "def softmax(Z):\n"
+         "    return np.exp(Z - Z.max(axis=1, keepdims=True))"),
+    ],
+    "sigmoid_networks.two_node_gradients": [
+        ("∂E/∂w0 is missing its last link", "def two_node_gradients(w0, w1, w2, s0, target):\n"
+         "    x1, s1, x2, s2, out = sn.two_node_forward(w0, w1, w2, s0)\n"
+         "    d = (out - target) * w2 * s2 * (1 - s2)\n"
+         "    return d * w1 * s1 * (1 - s1), d * s1, (out - target) * s2"),
+    ],
+    "sigmoid_networks.output_error_term": [
+        ("the sign is flipped", "def output_error_term(output, target):\n"
+         "    return (output - target) * output * (1 - output)"),
+    ],
+    "sigmoid_networks.hidden_error_term": [
+        ("with a batch, δ_o has one entry per record", "def hidden_error_term(d, w, h):\n"
+         "    return d * w * h * (1 - h)"),
+        ("with a batch, δ_o has one entry per record", "def hidden_error_term(d, w, h):\n"
+         "    return np.dot(d, w) * h * (1 - h)"),
+    ],
+    "sigmoid_networks.weight_steps": [
+        ("the steps are summed over the records", "def weight_steps(eta, d_o, d_h, h, x):\n"
+         "    x = np.atleast_2d(x)\n"
+         "    return eta * np.atleast_1d(d_o) @ np.atleast_2d(h), eta * x.T @ np.atleast_2d(d_h)"),
+        ("x[:, None] is the lecture's outer product", "def weight_steps(eta, d_o, d_h, h, x):\n"
+         "    n = np.atleast_2d(x).shape[0]\n"
+         "    return eta * np.atleast_1d(d_o) @ np.atleast_2d(h) / n, eta * x[:, None] * d_h / n"),
+    ],
+    "network_321.hidden_deltas": [
+        ("δ2 has one entry per record", "def hidden_deltas(d2, w2, a1):\n    return d2 * w2 * a1 * (1 - a1)"),
+    ],
+    "network_321.gradients": [
+        ("the gradients are summed", "def gradients(X, y, W1, w2):\n"
+         "    z1, a1, z2, y_hat = n321.forward(X, W1, w2)\n"
+         "    d2 = 2 * (y_hat - y) * y_hat\n"
+         "    d1 = np.outer(d2, w2) * a1 * (1 - a1)\n"
+         "    return X.T @ d1, a1.T @ d2"),
+    ],
+    "house_prices.output_error_term": [
+        ("δ_O has a sigmoid's slope", "def output_error_term(y_pred, y):\n"
+         "    return (y_pred - y) * y_pred * (1 - y_pred)"),
+    ],
+    "house_prices.hidden_error_terms": [
+        ("w_output has h + 1 entries", "def hidden_error_terms(d, w_output, beta_h):\n"
+         "    return np.outer(d, w_output) * beta_h * (1 - beta_h)"),
+        ("the hidden units got the weights w_output[0 : h]", "def hidden_error_terms(d, w_output, beta_h):\n"
+         "    return np.outer(d, w_output[:-1]) * beta_h * (1 - beta_h)"),
+    ],
+}
+STUDENTS = [(check, start, code) for check, entries in STUDENT_SLIPS.items() for start, code in entries]
+
+
+def _hint_starting(check: str, start: str) -> str:
+    found = [slip.hint for slip in slips.catalogue(check) if slip.hint.startswith(start)]
+    assert len(found) == 1, (check, start)
+    return found[0]
+
+
+@pytest.mark.parametrize("check, start, code", STUDENTS, ids=[f"{c}:{s[:30]}" for c, s, _ in STUDENTS])
+def test_student_code_with_a_classic_slip_gets_that_slips_hint(check, start, code):
+    notebook, source = _test_of(check)
+    namespace = _namespace(notebook)
+    exec(code, namespace)
+    function = check.split(".")[1]
+    _assert_only_hint(_run_test(notebook, source, {function: namespace[function]}), _hint_starting(check, start))
+
+
+def test_every_shape_and_property_slip_has_student_code():
+    covered = {(check, _hint_starting(check, start)) for check, start, _ in STUDENTS}
+    for check in ALL_CHECKS:
+        for slip in slips.catalogue(check):
+            if slip.wrong is None:
+                assert (check, slip.hint) in covered, (check, slip.hint)
+
+
+def test_a_shape_error_names_the_expected_and_actual_shapes():
+    notebook, source = _test_of("house_prices.hidden_error_terms")
+    namespace = _namespace(notebook)
+    exec(STUDENT_SLIPS["house_prices.hidden_error_terms"][0][1], namespace)
+    message = _run_test(notebook, source, {"hidden_error_terms": namespace["hidden_error_terms"]})
+    assert "w_output (3,)" in message and "beta_h (3, 2)" in message
+    assert "must return hidden_error_terms of shape (3, 2)" in message
+    assert "could not be broadcast" in message
+
+
+def _visible_calls(notebook: str, source: str) -> list[tuple]:
+    calls = []
+    namespace = _namespace(notebook)
+    recorder = type("Recorder", (), {})()
+    for name in dir(checks):
+        if not name.startswith("__"):
+            setattr(recorder, name, getattr(checks, name))
+    recorder.expect_outputs = lambda function, args, expected, outputs, **kw: calls.append(
+        (kw.get("check"), tuple(args), tuple(expected), kw.get("context")))
+    namespace["checks"] = recorder
+    exec(compile(source, f"<{notebook} test>", "exec"), namespace)
+    return calls
+
+
+def test_no_two_slips_give_the_same_numbers_on_a_visible_example():
+    """So that the first catalogued slip a wrong answer matches is the one it committed."""
+    for notebook, grade_id, source, names in TESTS:
+        caught = set()
+        for check, args, expected, context in _visible_calls(notebook, source):
+            if check is None:
+                continue
+            answers = {}
+            for hint, wrong in references.slips(check).items():
+                with np.errstate(all="ignore"):
+                    result = checks.split_outputs(wrong(*args), checks.cases_for(check)[0].outputs, check)
+                if checks.same_answers(result, expected):
+                    continue  # this example cannot show the slip; another must
+                caught.add(hint)
+                for other, other_result in answers.items():
+                    assert not checks.same_answers(result, other_result), (check, context, hint, other)
+                answers[hint] = result
+        for check in names:
+            missed = set(references.slips(check)) - caught
+            assert not missed, (check, missed)
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS)
+def test_the_grader_names_each_catalogued_slip_on_the_hidden_cases(check):
+    """The same catalogue, through `instructor.references.slips`, names the slip in the grader's feedback."""
+    from instructor.verify import verify_record
+
+    spec, cases = checks.cases_for(check)
+
+    def record_of(function):
+        return {"check": check, "results": [checks.run_case(function, case, spec.outputs) for case in cases]}
+
+    assert verify_record(check, record_of(references.reference(check))) == []
+    for hint, wrong in references.slips(check).items():
+        problems = "\n".join(verify_record(check, record_of(wrong)))
+        assert problems and f"hint: {hint}" in problems, (hint, problems)
+
+
+def _last_expression(source: str):
+    import ast
+
+    tree = ast.parse(source)
+    return tree.body[-1] if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+
+
+@pytest.mark.parametrize("notebook, grade_id, source, names", TESTS, ids=[t[1] for t in TESTS])
+def test_no_grade_cell_returns_a_result(notebook, grade_id, source, names, monkeypatch):
+    """nbgrader reads a grade cell's result as a score: a table there makes `validate` warn."""
+    import ast
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    last = _last_expression(source)
+    if last is None:
+        return
+    namespace = _namespace(notebook)
+    body = ast.parse(source).body
+    exec(compile(ast.Module(body[:-1], []), "<test>", "exec"), namespace)
+    assert eval(compile(ast.Expression(last.value), "<last>", "eval"), namespace) is None, grade_id
+
+
+def test_every_notebook_opens_with_the_same_conventions_box():
+    boxes = []
+    for path in NOTEBOOKS:
+        text = path.read_text()
+        start = text.index("**Conventions across the course.**")
+        boxes.append(text[start:text.index("\n\n", text.index("Everywhere:", start))])
+    assert len(boxes) == 4 and len(set(boxes)) == 1
+    assert "-\\partial E/\\partial z" in boxes[0] and "+\\partial L_i/\\partial z" in boxes[0]
+
+
+def test_numbers_are_shown_with_significant_digits_not_decimals():
+    assert checks.format_value([[0.9820137900379085, 6.144174602214718e-06]]) == "[[0.982014, 6.14417e-06]]"
+    message = checks.compare("dE/dw", 3e-12, 4e-12, atol=0)
+    assert "expected 4e-12, got 3e-12" in message
+
+
+def test_a_slip_that_does_not_apply_is_no_match_and_no_crash():
+    """A wrong answer of the wrong kind (a string, a list of the wrong length) gets a plain message."""
+    notebook, source = _test_of("sigmoid_networks.weight_steps")
+    message = _run_test(notebook, source, {"weight_steps": lambda *args: ([1.0], [[1.0, 2.0]])})
+    assert message and "expected an array of shape" in message and "hint" not in message
