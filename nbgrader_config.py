@@ -110,6 +110,7 @@ c.OverwriteCells.add_missing_cells = True
 
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "instructor.feedback.ScoreSummary",
     "instructor.feedback.HideHiddenTests",
     "nbconvert.preprocessors.sanitize.SanitizeHTML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

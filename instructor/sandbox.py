@@ -443,8 +443,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not restart and self._runtime_dir:
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
         text = self.raw_output()
-        if text.strip():
-            self.log.info("the sandboxed kernel printed outside its messages:\n%s", text)
+        if text.strip():  # for debugging a sandbox; every line marked, so none can pass for the grader's
+            self.log.debug("the sandboxed kernel printed outside its messages:\n%s",
+                           "\n".join("  | " + line for line in text.splitlines()))
 
 
 def _child_pid(reader: int) -> int:

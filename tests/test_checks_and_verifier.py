@@ -108,7 +108,7 @@ def test_verifier_fails_wrong_answers_with_the_hint():
 
     cell, score = verified(graded_cell([record_output(sums)]))
     assert score == 0
-    assert "you summed over" in "\n".join(cell.outputs[0].traceback)
+    assert "summed over the observations" in "\n".join(cell.outputs[0].traceback)
 
 
 def test_verifier_ignores_a_forged_partial_credit_result_and_a_missing_record():

@@ -181,7 +181,7 @@ class Escape:
     mentions: dict[str, str] = field(default_factory=dict)  # cell ("last" or a grade_id) -> phrase shown
     told: str | None = None  # a phrase the command's summary must report (refused / repaired)
     damage: Callable[[Path, dict], None] | None = None  # what happens to the submitted folder
-    paths: tuple[str, ...] = PATHS
+    nbgrader_stops: bool = False  # plain nbgrader cannot grade it; the course's command repairs it first
 
 
 def plant_links(folder: Path, places: dict) -> None:
@@ -224,8 +224,7 @@ def corpus(places: dict) -> list[Escape]:
     return [
         Escape("links-from-the-kernel", [append(links), drop_an_id], HONEST),
         Escape("links-in-the-submission", [], HONEST, damage=plant_links, told="left out x.html"),
-        Escape("special-files", [], HONEST, told="left out pipe", damage=plant_a_fifo,
-               paths=("parallel",)),  # plain nbgrader stops at a fifo: the course's command removes it first
+        Escape("special-files", [], HONEST, told="left out pipe", damage=plant_a_fifo, nbgrader_stops=True),
         Escape("notebook-is-a-link", [], (0, 0, 0), damage=notebook_is_a_link),
         Escape("answer-table", [append(answer_table()), lambda nb: _move_last_before(nb, "softmax")], (2, 3, 0),
                {"test_softmax": "softmax is wrong"}),
@@ -244,7 +243,7 @@ def corpus(places: dict) -> list[Escape]:
         Escape("test-becomes-a-task", [metadata("test_softmax", task=True, grade=False)], HONEST,
                {"test_softmax": "were restored"}, told="grading settings of `test_softmax` were changed"),
         Escape("malformed-output", [], HONEST, told="outputs could not be read", damage=malformed_output,
-               paths=("parallel",)),  # plain nbgrader cannot open it: the course's command repairs it first
+               nbgrader_stops=True),
     ]
 
 
@@ -291,7 +290,7 @@ def graded(request, tmp_path_factory):
     assert api.autograde(ASSIGNMENT, "honest", force=True)["success"]
     honest = gradebook.scores(root, ASSIGNMENT, "honest")
 
-    cases = [case for case in corpus(places) if path_name in case.paths]
+    cases = corpus(places)
     for case in cases:
         notebook = copy.deepcopy(solved)
         for edit in case.edits:
@@ -322,7 +321,8 @@ def graded(request, tmp_path_factory):
             out.write(result.get("log", ""))
     (root / ".exchange").mkdir(mode=0o777, exist_ok=True)
     os.chmod(root / ".exchange", 0o1777)
-    feedback = {case.student: api.generate_feedback(ASSIGNMENT, case.student)["success"] for case in cases}
+    feedback = {case.student: api.generate_feedback(ASSIGNMENT, case.student)["success"] for case in cases
+                if path_name == "parallel" or not case.nbgrader_stops}
     released = api.release_feedback(ASSIGNMENT)
     yield {"root": root, "name": name, "path": path_name, "cases": {c.student: c for c in cases},
            "outcomes": outcomes, "out": out.getvalue(), "before": before, "watched": watched, "skip": skip,
@@ -349,12 +349,13 @@ def _student_ids():
 
 @pytest.mark.parametrize("student", _student_ids())
 def test_escape_scores_what_it_deserves(graded, student):
-    case = graded["cases"].get(student)
-    if case is None:
-        pytest.skip(f"{student} is graded on the course's command only (see its entry)")
+    case = graded["cases"][student]
     outcome = graded["outcomes"][student]
     if graded["path"] == "parallel":
         assert outcome.graded, outcome.problems
+    elif case.nbgrader_stops:  # what the course's command is for: nbgrader alone gives up
+        assert not outcome["success"]
+        return
     else:
         assert outcome["success"], outcome.get("log", "")[-2000:]
     scores = gradebook.scores(graded["root"], ASSIGNMENT, student)
@@ -408,7 +409,7 @@ def test_feedback_and_released_feedback_hold_nothing_of_the_course(graded):
 
 
 class _ActiveHTML(HTMLParser):
-    """Every script, event handler and javascript: URL in a page."""
+    """Every script, event handler and javascript: URL of the student's in a page (their payloads call alert)."""
 
     def __init__(self):
         super().__init__()
@@ -417,7 +418,9 @@ class _ActiveHTML(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            if name.lower().startswith("on") or (value or "").strip().lower().startswith("javascript:"):
+            value = value or ""
+            if (name.lower().startswith("on") or value.strip().lower().startswith("javascript:")) and \
+                    "alert" in value:
                 self.found.append(f"<{tag} {name}={value!r}>")
         self._in_script = tag == "script"
 
@@ -425,7 +428,7 @@ class _ActiveHTML(HTMLParser):
         self._in_script = False
 
     def handle_data(self, data):
-        if self._in_script and "xss" in data:
+        if self._in_script and "alert" in data:
             self.found.append(f"<script>{data[:80]}")
 
 
@@ -445,3 +448,40 @@ def test_the_grader_terminal_gets_no_raw_or_forged_output(graded):
     assert "\x1b" not in graded["out"]
     if graded["path"] == "parallel":
         assert graded["out"].count("honest: graded") == 0  # only the real students' lines
+
+
+def test_the_html_payload_runs_where_nothing_sanitizes_it(graded):
+    """nbconvert's defaults render the same notebook with the student's scripts live: the test above can fail."""
+    from nbconvert import HTMLExporter
+
+    html, _ = HTMLExporter().from_notebook_node(_graded_notebook(graded, "student-html"))
+    assert active_html(html)
+
+
+def test_collect_takes_regular_files_only(tmp_path):
+    """Links a student leaves in the exchange's inbound folder are never followed into submitted/."""
+    from nbgrader.apps import NbGraderAPI
+
+    root = copy_course(tmp_path / "course")
+    exchange = tmp_path / "exchange"
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Exchange.root = {str(exchange)!r}\nc.CollectApp.check_owner = False\n")
+    secret = tmp_path / "instructor-only.txt"
+    secret.write_text(VICTIM_TEXT)
+    inbound = exchange / "backprop" / "inbound"
+    stamp = "2026-12-01 12:00:00.000000 UTC"
+    alice = inbound / f"alice+{ASSIGNMENT}+{stamp}+r4nd0m"
+    alice.mkdir(parents=True)
+    (alice / "linear_regression.ipynb").write_text("{}")
+    (alice / "timestamp.txt").write_text(stamp)
+    (alice / "x.html").symlink_to(secret)
+    (alice / "course").symlink_to(root / "source", target_is_directory=True)
+    (inbound / f"bob+{ASSIGNMENT}+{stamp}+0th3r").symlink_to(root / "source" / ASSIGNMENT,
+                                                              target_is_directory=True)
+    os.chmod(exchange, 0o1777)
+    result = NbGraderAPI(config=load_config(root)).collect(ASSIGNMENT)
+    assert result["success"], result
+    collected = root / "submitted" / "alice" / ASSIGNMENT
+    assert sorted(p.name for p in collected.iterdir()) == ["linear_regression.ipynb", "timestamp.txt"]
+    assert not (root / "submitted" / "bob" / ASSIGNMENT).exists()
+    assert "x.html is not a regular file" in result["log"]
