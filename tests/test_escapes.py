@@ -485,3 +485,43 @@ def test_collect_takes_regular_files_only(tmp_path):
     assert sorted(p.name for p in collected.iterdir()) == ["linear_regression.ipynb", "timestamp.txt"]
     assert not (root / "submitted" / "bob" / ASSIGNMENT).exists()
     assert "x.html is not a regular file" in result["log"]
+
+
+FINITE_DIFFERENCES = '''
+import numpy as np
+import course.house_prices as hp
+
+def gradient(x, y, W_hidden, w_output):
+    """Not derived: the lecture's loss, differenced numerically, weight by weight."""
+    grads = []
+    for weights in (W_hidden, w_output):
+        g = np.zeros_like(weights, dtype=float)
+        for index in np.ndindex(weights.shape):
+            step = np.zeros_like(weights, dtype=float)
+            step[index] = 1e-6
+            plus = [W_hidden + step, w_output] if weights is W_hidden else [W_hidden, w_output + step]
+            minus = [W_hidden - step, w_output] if weights is W_hidden else [W_hidden, w_output - step]
+            g[index] = (hp.loss(x, y, *plus) - hp.loss(x, y, *minus)) / 2e-6
+        grads.append(g)
+    return tuple(grads)
+'''
+
+
+def test_finite_differences_run_out_of_time_on_the_large_hidden_case(tmp_path):
+    """A correct loss differenced numerically passes the small cases, not the large one: 0 for the exercise."""
+    from instructor.build import generate
+
+    root = copy_course(tmp_path / "course")
+    assert not generate(root, "a4_house_prices")
+    name, _ = submissions.release_notebook("a4_house_prices", root)
+    notebook = submissions.solved("a4_house_prices", root)
+    notebook.cells[_index(notebook, "gradient")].source = FINITE_DIFFERENCES
+    gradebook.submit(root, "a4_house_prices", "numerical", name, notebook)
+    [outcome] = autograde(root, "a4_house_prices", ["numerical"], jobs=1)
+    assert outcome.graded, outcome.problems
+    scores = gradebook.scores(root, "a4_house_prices", "numerical")
+    assert scores.cells["test_gradient"][0] == 0, scores.cells
+    assert scores.cells["test_hidden_error_terms"][0] == scores.cells["test_hidden_error_terms"][1]
+    graded_nb = nbformat.read(root / "autograded" / "numerical" / "a4_house_prices" / f"{name}.ipynb", as_version=4)
+    text = _outputs_text(graded_nb.cells[_index(graded_nb, "test_gradient")])
+    assert "a large network" in text and "did not return within" in text, text[:2000]
