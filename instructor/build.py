@@ -100,6 +100,10 @@ def build(root: Path = notebooks.ROOT, selected: list[str] | None = None, jobs: 
         for name in names:
             problems += generate(root, name)
         print(f"generate: release/ rebuilt for {', '.join(names)}", file=out)
+        if not problems and (root / "course").is_dir():
+            from instructor.distribution import write_manifest
+            if write_manifest(root):
+                print("generate: course/release_manifest.json rewritten from release/", file=out)
     if not problems:
         tasks = [(str(notebooks.paired_ipynb(md)), str(root), False) for md in sources]
         tasks += [(str(root / "release" / md.parent.name / notebooks.paired_ipynb(md).name), str(root), True)
