@@ -37,6 +37,10 @@ class ReleasedNotebook:
         return [c for c in self.cells if c["grade"]]
 
 
+def points_label(points: float) -> str:
+    return f"{points:g} point{'' if points == 1 else 's'}"
+
+
 def describe_cell(cell, hidden_tests: bool = False) -> dict:
     """The manifest entry of one released nbgrader cell."""
     meta = cell.metadata["nbgrader"]
@@ -90,7 +94,7 @@ def changes(notebook, release: ReleasedNotebook) -> list[str]:
         mine.setdefault(cell.metadata.nbgrader["grade_id"], []).append(cell)
     for entry in release.cells:
         grade_id, kind = entry["grade_id"], _kind(entry)
-        points = f" ({entry['points']:g} points)" if entry["grade"] else ""
+        points = f" ({points_label(entry['points'])})" if entry["grade"] else ""
         cells = mine.get(grade_id, [])
         if not cells:
             found.append(f"{kind} {grade_id}{points} was deleted")

@@ -69,6 +69,10 @@ class Unusable(Exception):
     """A notebook that cannot be checked; the message says why and what to do."""
 
 
+class Foreign(Unusable):
+    """A notebook with no cell of any assignment (a scratch notebook, in a folder)."""
+
+
 @dataclass
 class TestCell:
     grade_id: str
@@ -84,6 +88,7 @@ class Report:
     assignment: str = ""
     tests: list[TestCell] = field(default_factory=list)
     problem: str = ""            # why the notebook could not be checked (exit 2)
+    foreign: bool = False        # not a notebook of any assignment
     skipped: str = ""            # why a notebook found in a folder was left out
 
     @property
@@ -159,9 +164,8 @@ def match_release(notebook, path: Path, assignment: str | None) -> release_manif
                        f"(its assignments: {', '.join(release_manifest.assignments())})")
     shared = release_manifest.identify(notebook, released)
     if not shared:
-        where = (f" of {expected[0].assignment}" if expected else "")
-        raise Unusable(f"is not a notebook{where} of this course: it has none of the graded cells of "
-                       f"any assignment (is it a copy of a released notebook?)")
+        raise Foreign("is not a notebook of this course: it has none of the graded cells of any "
+                      "assignment (validate the copy of the released notebook you worked in)")
     best_count, best = shared[0]
     mine = [(n, r) for n, r in shared if r in expected]
     if expected and (not mine or mine[0][0] < best_count):
@@ -278,31 +282,45 @@ def _failure_message(cell) -> str:
             elif name == "CheckFailed":
                 parts.append(value)
             else:
-                lines = [strip_ansi(line) for line in output.get("traceback", [])]
-                text = "\n".join(lines).strip() or f"{name}: {value}"
-                parts.append("\n".join(text.splitlines()[-MAX_MESSAGE_LINES:]))
+                # The error and the line it came from; the whole traceback is in the notebook.
+                lines = strip_ansi("\n".join(output.get("traceback", []))).splitlines()
+                arrows = [line.strip() for line in lines if line.lstrip().startswith("---->")]
+                parts.append(f"{name}: {value}" + (f"\n  at {arrows[-1]}" if arrows else ""))
         elif output.get("output_type") == "stream" and output.get("name") == "stderr":
             parts.append("wrote to stderr, which scores the cell 0: " + output.get("text", "").strip())
     text = "\n".join(p.strip() for p in parts if p.strip()) or "partial credit: not every check passed"
     return "\n".join(text.splitlines()[:MAX_MESSAGE_LINES])
 
 
+def _first_error(cell) -> str:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output.get('ename', '')}: {output.get('evalue', '')}".strip()
+    return ""
+
+
 def scores(executed, release: release_manifest.ReleasedNotebook) -> list[TestCell]:
     """One TestCell per test cell of `release`, scored as nbgrader scores it."""
     from nbgrader import utils
 
-    cells = {c.metadata.nbgrader["grade_id"]: c for c in release_manifest.nbgrader_cells(executed)}
-    results = []
-    for entry in release.test_cells:
-        cell = cells[entry["grade_id"]]
+    tests = {entry["grade_id"]: entry for entry in release.test_cells}
+    results, earlier_error = [], ""
+    for index, cell in enumerate(executed.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id not in tests:
+            if cell.cell_type == "code" and _first_error(cell):
+                # A test often fails because an answer cell above it did: say which.
+                earlier_error = f"(an earlier cell failed: {_cell_label(executed, index)}: {_first_error(cell)})"
+            continue
+        entry = tests[grade_id]
         points = float(entry["points"] or 0)
         if cell.cell_type != "code" or utils.is_solution(cell):
-            results.append(TestCell(entry["grade_id"], points, None, "graded by hand"))
+            results.append(TestCell(grade_id, points, None, "graded by hand"))
             continue
         score, max_score = utils.determine_grade(cell)
         passed = score is not None and score >= max_score
-        results.append(TestCell(entry["grade_id"], points, passed, "" if passed else _failure_message(cell),
-                                entry.get("hidden_tests", False)))
+        message = "" if passed else "\n".join(filter(None, [_failure_message(cell), earlier_error]))
+        results.append(TestCell(grade_id, points, passed, message, entry.get("hidden_tests", False)))
     return results
 
 
@@ -321,7 +339,7 @@ def validate_notebook(path: Path, assignment: str | None = None) -> Report:
                 "original cells back from a fresh copy of the notebook")
         report.tests = scores(execute(notebook, path), release)
     except Unusable as unusable:
-        report.problem = str(unusable)
+        report.problem, report.foreign = str(unusable), isinstance(unusable, Foreign)
     return report
 
 
@@ -343,7 +361,7 @@ def print_report(report: Report, out) -> None:
         print(f"  ERROR  cannot be validated: {report.problem}", file=out)
         return
     for test in report.tests:
-        points = f"{test.points:g} point{'s' if test.points != 1 else ''}"
+        points = release_manifest.points_label(test.points)
         hidden = "; hidden tests: checked when graded" if test.hidden_tests else ""
         if test.passed is None:
             print(f"  MANUAL  {test.grade_id} ({points}): graded by hand", file=out)
@@ -422,7 +440,7 @@ def github_annotations(reports: list[Report]) -> list[str]:
                          f"{_escape_data(report.problem)}")
         for test in report.tests:
             if test.passed is False:
-                title = _escape_property(f"{test.grade_id} failed ({test.points:g} points)")
+                title = _escape_property(f"{test.grade_id} failed ({release_manifest.points_label(test.points)})")
                 lines.append(f"::error file={file},title={title}::{_escape_data(test.message)}")
     return lines
 
@@ -449,7 +467,7 @@ def run(paths: list[str], *, assignment: str | None = None, cells: list[str] | N
             reports.append(Report(path, problem=problem))
             continue
         report = validate_notebook(path, assignment)
-        if not explicit and report.problem.startswith("is not a notebook of this course"):
+        if not explicit and report.foreign:
             # A scratch notebook beside the assignment's is not the student's answer.
             report = Report(path, skipped="not an assignment notebook")
         reports.append(report)
