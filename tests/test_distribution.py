@@ -1,6 +1,6 @@
 """`python -m instructor distribute`: what students receive holds no solution, and validates once installed.
 
-Built once for the module with the real command (folder, zip and classroom repositories).
+Built once with the real command (tests/conftest.py) (folder, zip and classroom repositories).
 The install test makes a fresh virtual environment whose only `course` is the distribution's
 wheel (`pip install --no-deps`), and which reuses the test environment's other packages
 through a .pth file rather than downloading them again.
@@ -29,12 +29,8 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, "-m", "instructor", "distribute", "--out", str(out), "--archive",
-                           "--classroom"], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
+def dist(distribution) -> Path:
+    return distribution
 
 
 def _files(folder: Path) -> dict[str, bytes]:
