@@ -267,25 +267,28 @@ def _cell_label(notebook, index: int | None) -> str:
     return f"cell {grade_id}" if grade_id else f"cell {index + 1} (counting from 1)"
 
 
-def _failure_message(cell) -> str:
+def _error_text(output) -> str:
+    """One error output as a student should read it."""
     from nbconvert.filters import strip_ansi
 
+    name, value = output.get("ename", ""), output.get("evalue", "")
+    if name in ("CellTimeoutError", "KeyboardInterrupt"):
+        return f"the cell ran past the {limits.CELL_TIMEOUT_SECONDS} s limit and was interrupted"
+    if name == "MemoryError":
+        return f"the cell ran out of memory (at most {limits.MEMORY_LIMIT_MB} MB)"
+    if name == "CheckFailed":
+        return value
+    # The error and the line it came from; the whole traceback is in the notebook.
+    lines = strip_ansi("\n".join(output.get("traceback", []))).splitlines()
+    arrows = [line.strip() for line in lines if line.lstrip().startswith("---->")]
+    return f"{name}: {value}" + (f"\n  at {arrows[-1]}" if arrows else "")
+
+
+def _failure_message(cell) -> str:
     parts = []
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            name, value = output.get("ename", ""), output.get("evalue", "")
-            if name in ("CellTimeoutError", "KeyboardInterrupt"):
-                parts.append(f"the cell ran past the {limits.CELL_TIMEOUT_SECONDS} s limit and was "
-                             f"interrupted")
-            elif name == "MemoryError":
-                parts.append(f"the cell ran out of memory (at most {limits.MEMORY_LIMIT_MB} MB)")
-            elif name == "CheckFailed":
-                parts.append(value)
-            else:
-                # The error and the line it came from; the whole traceback is in the notebook.
-                lines = strip_ansi("\n".join(output.get("traceback", []))).splitlines()
-                arrows = [line.strip() for line in lines if line.lstrip().startswith("---->")]
-                parts.append(f"{name}: {value}" + (f"\n  at {arrows[-1]}" if arrows else ""))
+            parts.append(_error_text(output))
         elif output.get("output_type") == "stream" and output.get("name") == "stderr":
             parts.append("wrote to stderr, which scores the cell 0: " + output.get("text", "").strip())
     text = "\n".join(p.strip() for p in parts if p.strip()) or "partial credit: not every check passed"
@@ -293,10 +296,8 @@ def _failure_message(cell) -> str:
 
 
 def _first_error(cell) -> str:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            return f"{output.get('ename', '')}: {output.get('evalue', '')}".strip()
-    return ""
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    return _error_text(errors[0]).splitlines()[0] if errors else ""
 
 
 def scores(executed, release: release_manifest.ReleasedNotebook) -> list[TestCell]:

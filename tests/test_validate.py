@@ -269,3 +269,16 @@ def test_graded_cells_run_under_the_graders_rules(tmp_path):
     assert lines_by_cell(done.stdout)["test_batch_gradient"] == "PASS"
     assert "a demo cell ran" not in done.stdout
     assert "instructor imported: False" in done.stdout
+
+
+def test_a_cell_past_the_time_limit_is_interrupted_and_named(tmp_path):
+    notebook = copy.deepcopy(submissions.solved(A1))
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "batch_gradient")
+    cell.source = "import time\ntime.sleep(600)\n" + cell.source
+    path = write(tmp_path / A1, "linear_regression.ipynb", notebook)
+    done = validate(str(path), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert lines_by_cell(done.stdout) == {"test_observation_gradient": "PASS", "test_batch_gradient": "FAIL",
+                                          "test_softmax": "PASS"}
+    assert (f"an earlier cell failed: cell batch_gradient: the cell ran past the {limits.CELL_TIMEOUT_SECONDS} s "
+            f"limit and was interrupted") in done.stdout
