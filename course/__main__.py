@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
                           help="report only this test cell (repeatable)")
     validate.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML")
     args = parser.parse_args(argv)
+    # Messages quote the notebooks (θ, σ, →): a console that cannot show a character gets a '?', not a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     if args.command == "validate":
         from course.validate import run
 

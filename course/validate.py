@@ -325,6 +325,15 @@ def scores(executed, release: release_manifest.ReleasedNotebook) -> list[TestCel
     return results
 
 
+def _is_source(notebook) -> bool:
+    """True for a notebook that still holds solutions or hidden tests (nbgrader's own markers)."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    markers = (ClearSolutions.begin_solution_delimeter.default_value,
+               ClearHiddenTests.begin_test_delimeter.default_value)
+    return any(marker in cell.source for cell in notebook.cells for marker in markers)
+
+
 def validate_notebook(path: Path, assignment: str | None = None) -> Report:
     """The report on one notebook (never raises for a bad notebook)."""
     report = Report(path)
@@ -332,6 +341,9 @@ def validate_notebook(path: Path, assignment: str | None = None) -> Report:
         notebook = read_notebook(path)
         release = match_release(notebook, path, assignment)
         report.assignment = release.assignment
+        if _is_source(notebook):
+            raise Unusable("is an instructor's source notebook (it holds solutions or hidden tests): the "
+                           "instructor's build validates those (`python -m instructor build`)")
         changed = release_manifest.changes(notebook, release)
         if changed:
             raise Unusable(

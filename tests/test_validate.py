@@ -206,6 +206,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "points changed": ([str(write(tmp / "points" / A1, "linear_regression.ipynb",
                                       _retagged(reference, "test_softmax")))],
                            "test cell test_softmax: its nbgrader metadata"),
+        "an instructor's source notebook": ([str(ROOT / "source" / A1 / "linear_regression.ipynb")],
+                                            "is an instructor's source notebook"),
         "kernel death": ([str(write(tmp / "dies" / A1, "linear_regression.ipynb", _killing(reference)))],
                          "the kernel died while running cell batch_gradient"),
     }
