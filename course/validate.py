@@ -158,10 +158,10 @@ def expected_release(path: Path, assignment: str | None,
 def match_release(notebook, path: Path, assignment: str | None) -> release_manifest.ReleasedNotebook:
     """The released notebook `notebook` is a copy of, or Unusable saying what it is instead."""
     released = release_manifest.released()
-    expected = expected_release(path, assignment, released)
-    if assignment and not expected:
+    if assignment and assignment not in release_manifest.assignments():
         raise Unusable(f"there is no assignment {assignment!r} in this course "
                        f"(its assignments: {', '.join(release_manifest.assignments())})")
+    expected = expected_release(path, assignment, released)
     shared = release_manifest.identify(notebook, released)
     if not shared:
         raise Foreign("is not a notebook of this course: it has none of the graded cells of any "

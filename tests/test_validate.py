@@ -190,7 +190,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "another assignment, by --assignment": (
             [str(write(tmp / "named", f"{other_name}.ipynb", other)), "--assignment", A1],
             "is a notebook of a2_sigmoid_networks (sigmoid_networks.ipynb), not of a1_linear_regression"),
-        "no such assignment": ([str(write(tmp / "x", "n.ipynb", reference)), "--assignment", "a9"],
+        "no such assignment": ([str(write(tmp / "x", "linear_regression.ipynb", reference)), "--assignment", "a9"],
                                "there is no assignment 'a9' in this course"),
         "not a course notebook": ([str(plain)], "is not a notebook of this course"),
         "deleted test cell": ([str(write(tmp / "deleted" / A1, "linear_regression.ipynb",
@@ -284,3 +284,15 @@ def test_a_cell_past_the_time_limit_is_interrupted_and_named(tmp_path):
                                           "test_softmax": "PASS"}
     assert (f"an earlier cell failed: cell batch_gradient: the cell ran past the {limits.CELL_TIMEOUT_SECONDS} s "
             f"limit and was interrupted") in done.stdout
+
+
+def test_a_cell_past_the_memory_limit_fails_and_says_so(tmp_path):
+    notebook = copy.deepcopy(submissions.solved(A1))
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax")
+    cell.source = f"import numpy as np\nbig = np.ones({limits.MEMORY_LIMIT_MB * 2**20 // 8 * 3 // 2})\n" + cell.source
+    path = write(tmp_path / A1, "linear_regression.ipynb", notebook)
+    done = validate(str(path), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert lines_by_cell(done.stdout)["test_softmax"] == "FAIL"
+    assert (f"an earlier cell failed: cell softmax: the cell ran out of memory (at most {limits.MEMORY_LIMIT_MB} MB)"
+            in done.stdout), done.stdout
