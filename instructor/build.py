@@ -2,7 +2,9 @@
 
 1. sync: rebuild every source .ipynb from its MyST .md;
 2. lint: the rules of `instructor.lint`;
-3. generate: `nbgrader generate_assignment --force` for every assignment;
+3. generate: `nbgrader generate_assignment --force` for every assignment, and
+   course/release_manifest.json from release/ (what `python -m course validate`
+   checks a student's copy against);
 4. validate: every source notebook passes every test, hidden tests verified
    against the references; every release notebook passes none.
 
