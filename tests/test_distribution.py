@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import release_manifest
 from instructor import notebooks, submissions
 from tests.conftest import ROOT
 from tests.test_course_pipeline import _hidden_and_solution_lines
