@@ -107,3 +107,37 @@ def test_validate_button_agrees_with_the_command(lab, student_copy, assignment):
                        for c in nbformat.read(student_copy / relative, as_version=4).cells
                        if c.metadata.get("nbgrader", {}).get("grade")}
             assert {g for g, s in sources.items() if s in {f["source"] for f in results["failed"]}} == failing
+
+
+@pytest.mark.parametrize("kind,verdict", [("reference", 0), ("slip", 1)])
+def test_the_button_itself_in_a_browser(lab, student_copy, kind, verdict):
+    """The toolbar's Validate, clicked in headless Chromium: its dialog says what the command's exit code says."""
+    from tests.test_browser import _missing  # the browser test's own check (fails under CI=true)
+
+    if _missing:
+        pytest.skip(_missing)
+    from tests.lab import Notebook, chromium
+
+    assignment = ASSIGNMENTS[0]
+    name, _ = submissions.release_notebook(assignment)
+    relative = f"{kind}/{assignment}/{name}.ipynb"
+    with chromium() as page:
+        Notebook(page, lab, relative).open()
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .validate-button").first.click()
+        dialog = page.locator(".jp-Dialog").filter(has_text="Validation Results")
+        dialog.wait_for(timeout=180_000)
+        page.wait_for_function("() => !document.querySelector('.jp-Dialog')?.textContent.includes('Validating')",
+                               timeout=180_000)
+        text = " ".join(dialog.inner_text().split())
+    command = subprocess.run([sys.executable, "-m", "course", "validate", relative], cwd=student_copy,
+                             capture_output=True, text=True, timeout=300)
+    assert command.returncode == verdict, command.stdout
+    if verdict == 0:
+        assert "Success! Your notebook passes all the tests." in text, text
+    else:
+        # One failing cell, the one the command names, with the same message.
+        assert text.count("The following cell failed") == 1, text
+        assert "Success!" not in text
+        assert "FAIL  test_batch_gradient" in command.stdout
+        for message in ("expected -14.69416308, got -7.347081538", "a factor 2 from differentiating the square"):
+            assert message in text and message in command.stdout, (text, command.stdout)
