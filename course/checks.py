@@ -28,11 +28,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-RECORD_MIME = "application/vnd.backprop-course.record+json"
-
 # A graded function gets this long per call inside a hidden test before the
 # probe gives up on it; much shorter than nbgrader's per-cell timeout.
-SECONDS_PER_CALL = 5.0
+from course.limits import SECONDS_PER_CALL
+
+RECORD_MIME = "application/vnd.backprop-course.record+json"
 
 # At autograde, the key this student's hidden cases are seeded from (instructor.case_keys).
 CASE_KEY_VARIABLE = "BACKPROP_CASE_KEY"

@@ -3,6 +3,10 @@
   build [ASSIGNMENT ...] [--jobs N]   sync MyST pairs, lint, regenerate release/, validate
   sync                                rebuild every source .ipynb from its MyST .md
   autograde ASSIGNMENT [--jobs N]     grade every submission, sandboxed, on every core
+  distribute [--out DIR] [--archive] [--classroom]
+                                      what students receive: release notebooks, the course
+                                      package, pinned requirements, a README; a zip; one
+                                      GitHub Classroom template repository per assignment
 """
 from __future__ import annotations
 
@@ -28,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="grade only this student (repeatable); default: every submission in submitted/")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run students' code with your own permissions (only for code you trust)")
+    dist = commands.add_parser("distribute", help="build the student distribution (default: dist/)")
+    dist.add_argument("--out", default=None, help="where to build it (default: dist/ in the course folder)")
+    dist.add_argument("--archive", action="store_true", help="also pack it as dist/backprop-course.zip")
+    dist.add_argument("--classroom", action="store_true",
+                      help="also build a GitHub Classroom template repository per assignment (dist/classroom/)")
     args = parser.parse_args(argv)
 
     if args.command == "build":
@@ -40,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "autograde":
         from instructor.autograde import run as run_autograde
         return run_autograde(args, notebooks.ROOT)
+    if args.command == "distribute":
+        from instructor.distribution import distribute
+        return distribute(notebooks.ROOT, args.out, archive=args.archive, classroom=args.classroom)
     return 2
 
 

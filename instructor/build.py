@@ -2,7 +2,9 @@
 
 1. sync: rebuild every source .ipynb from its MyST .md;
 2. lint: the rules of `instructor.lint`;
-3. generate: `nbgrader generate_assignment --force` for every assignment;
+3. generate: `nbgrader generate_assignment --force` for every assignment, and
+   course/release_manifest.json from release/ (what `python -m course validate`
+   checks a student's copy against);
 4. validate: every source notebook passes every test, hidden tests verified
    against the references; every release notebook passes none.
 
@@ -100,6 +102,10 @@ def build(root: Path = notebooks.ROOT, selected: list[str] | None = None, jobs: 
         for name in names:
             problems += generate(root, name)
         print(f"generate: release/ rebuilt for {', '.join(names)}", file=out)
+        if not problems and (root / "course").is_dir():
+            from instructor.distribution import write_manifest
+            if write_manifest(root):
+                print("generate: course/release_manifest.json rewritten from release/", file=out)
     if not problems:
         tasks = [(str(notebooks.paired_ipynb(md)), str(root), False) for md in sources]
         tasks += [(str(root / "release" / md.parent.name / notebooks.paired_ipynb(md).name), str(root), True)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,13 @@ class Course:
 @pytest.fixture(scope="session")
 def course(tmp_path_factory) -> Course:
     return Course(copy_course(tmp_path_factory.mktemp("course")))
+
+
+@pytest.fixture(scope="session")
+def distribution(tmp_path_factory) -> Path:
+    """`python -m instructor distribute --archive --classroom`, run once: the folder it built into."""
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run([sys.executable, "-m", "instructor", "distribute", "--out", str(out), "--archive",
+                           "--classroom"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out

@@ -40,8 +40,11 @@ class JupyterLab:
     browser executes is written back into `source/` or `release/`.
     """
 
-    def __init__(self, state: Path, extra_env: dict[str, str] | None = None):
+    def __init__(self, state: Path, extra_env: dict[str, str] | None = None,
+                 command: list[str] | None = None, cwd: Path = ROOT):
+        """`command` (default: the README's) is started in `cwd` with the server options appended."""
         self.state, self.port = state, free_port()
+        self.command, self.cwd = command or ["bash", "bootstrap.sh", "lab"], cwd
         settings = state / "settings" / "@jupyterlab" / "docmanager-extension"
         settings.mkdir(parents=True, exist_ok=True)
         (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
@@ -57,11 +60,11 @@ class JupyterLab:
     def __enter__(self) -> "JupyterLab":
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            ["bash", "bootstrap.sh", "lab", "--ServerApp.open_browser=False",
+            [*self.command, "--ServerApp.open_browser=False",
              f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
              # Checkpoints (made when a notebook opens) go with the rest of the state.
              f"--FileCheckpoints.checkpoint_dir={self.state / 'checkpoints'}"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=self.cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             found = re.search(rf"127\.0\.0\.1:{self.port}/lab\?token=(\w+)", self.log_path.read_text())
