@@ -18,6 +18,8 @@ _BIN = os.path.dirname(sys.executable)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
+from course import limits  # noqa: E402 - the limits grading and `python -m course validate` share
+
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
 c.CourseDirectory.course_id = "backprop"
@@ -56,7 +58,7 @@ c.GenerateAssignment.preprocessors = [
 # Cells tagged "demo" (plots, long training, Keras) teach but are not graded;
 # autograde and validation skip them, so a submission costs little more than
 # starting its kernel.
-c.Execute.skip_cells_with_tag = "demo"
+c.Execute.skip_cells_with_tag = limits.DEMO_TAG
 # nbgrader's default for Python kernels, plus a quiet kernel log.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 
@@ -64,18 +66,18 @@ c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelA
 # runs longer is interrupted; a notebook that runs longer in all has its remaining cells
 # left unrun; one that prints more keeps only the beginning; a cell that kills the kernel
 # is skipped and the notebook re-run without it.  Demo cells are skipped.
-c.Execute.timeout = 15
-c.GradingExecute.notebook_timeout = 120
-c.GradingExecute.max_output_bytes = 100_000
+c.Execute.timeout = limits.CELL_TIMEOUT_SECONDS  # 15 s
+c.GradingExecute.notebook_timeout = limits.NOTEBOOK_TIMEOUT_SECONDS  # 120 s
+c.GradingExecute.max_output_bytes = limits.MAX_OUTPUT_BYTES  # 100 kB
 # Every student's kernel runs in bubblewrap (instructor/sandbox.py), on a scratch copy of the
 # submission: an empty root showing only the Python installation, the course package and that
 # copy; no network, no autodiff library; this much memory and this many processes for the whole
 # sandbox (a cgroup where the machine allows it); size-capped writable folders.
 # Grading refuses to start without bwrap; set sandbox = False only for code you trust.
 c.GradingExecute.sandbox = True
-c.GradingExecute.memory_limit_mb = 2048
+c.GradingExecute.memory_limit_mb = limits.MEMORY_LIMIT_MB  # 2 GB
 c.SandboxedKernelManager.max_processes = 64
-c.SandboxedKernelManager.file_size_limit_mb = 64
+c.SandboxedKernelManager.file_size_limit_mb = limits.FILE_SIZE_LIMIT_MB
 c.SandboxedKernelManager.workdir_size_mb = 128
 c.SandboxedKernelManager.tmp_size_mb = 128
 

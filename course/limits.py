@@ -12,6 +12,9 @@ DEMO_TAG = "demo"
 # A cell that runs longer is interrupted, and scores 0.
 CELL_TIMEOUT_SECONDS = 15
 
+# A notebook that runs longer in all has the cells it has not reached left unrun.
+NOTEBOOK_TIMEOUT_SECONDS = 120
+
 # A graded function gets this long per call inside a test before the test gives up on it.
 SECONDS_PER_CALL = 5.0
 
@@ -24,8 +27,13 @@ MEMORY_LIMIT_MB = 2048
 # The largest file a student's kernel may write.
 FILE_SIZE_LIMIT_MB = 64
 
-# Modules a graded cell must not use: each computes the gradients the exercises ask for.
-BLOCKED_MODULES = ("jax", "jaxlib", "keras", "tensorflow", "torch", "autograd", "course.keras_backend",
-                   "course.network_321_keras", "course.house_prices_keras")
+# Top-level packages a graded cell must not import: each computes the derivatives the exercises ask
+# for, automatically or symbolically.
+BLOCKED_PACKAGES = ("jax", "jaxlib", "keras", "tf_keras", "tensorflow", "torch", "functorch", "autograd",
+                    "sympy", "mpmath", "theano", "pytensor", "aesara", "tinygrad", "micrograd", "flax",
+                    "optax", "equinox", "haiku", "casadi", "mxnet", "paddle", "chainer", "tangent")
+# The course's own modules that wrap Keras (used only by demo cells).
+BLOCKED_COURSE_MODULES = ("keras_backend", "network_321_keras", "house_prices_keras")
+BLOCKED_MODULES = BLOCKED_PACKAGES + tuple(f"course.{name}" for name in BLOCKED_COURSE_MODULES)
 BLOCKED_MESSAGE = ("{name} is not available when your notebook is graded: the graded functions must compute "
                    "their derivatives by hand (automatic differentiation is for the cells tagged demo)")

@@ -42,6 +42,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, default
 
+from course import limits
 from course.checks import CASE_KEY_VARIABLE, RECORD_MIME
 from instructor import safefiles
 
@@ -74,7 +75,7 @@ class GradingExecute(Execute):
     """nbgrader's Execute that survives kernel deaths and caps each cell's output."""
 
     max_output_bytes = Integer(
-        100_000, help="Output one cell may keep; the rest is dropped with a note.").tag(config=True)
+        limits.MAX_OUTPUT_BYTES, help="Output one cell may keep; the rest is dropped with a note.").tag(config=True)
     max_record_bytes = Integer(
         2_000_000, help="Hidden-test records one cell may keep beyond max_output_bytes.").tag(config=True)
     max_kernel_deaths = Integer(
@@ -82,13 +83,13 @@ class GradingExecute(Execute):
                 "remaining cells are left unrun."
     ).tag(config=True)
     memory_limit_mb = Integer(
-        2048, help="Memory a student's kernel may use (enforced by the sandbox); named in messages."
+        limits.MEMORY_LIMIT_MB, help="Memory a student's kernel may use (enforced by the sandbox); named in messages."
     ).tag(config=True)
     sandbox = Bool(
         True, help="Run each kernel in bubblewrap (instructor.sandbox); refuse to grade if it is missing."
     ).tag(config=True)
     notebook_timeout = Integer(
-        120, help="Seconds one notebook may run in all (cells, and re-runs after a kernel death); the "
+        limits.NOTEBOOK_TIMEOUT_SECONDS, help="Seconds one notebook may run in all (cells, and re-runs after a kernel death); the "
                   "cells left when it is used up are not run."
     ).tag(config=True)
 

@@ -50,6 +50,7 @@ from typing import Any, Iterable
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
+from course import limits
 from instructor.cgroups import ResourceGroup
 from instructor.printable import printable
 
@@ -61,15 +62,10 @@ KEPT_ENVIRONMENT = ("NBGRADER_EXECUTION", "BACKPROP_CASE_KEY", "MPLBACKEND", "LA
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`), "
                 "or grade without the sandbox (`--no-sandbox`, or c.GradingExecute.sandbox = False)")
 
-# Top-level packages a graded cell must not import: each computes the derivatives the exercises ask
-# for, automatically or symbolically.  Matched against what the kernel's own site-packages hold.
-BLOCKED_PACKAGES = ("jax", "jaxlib", "keras", "tf_keras", "tensorflow", "torch", "functorch", "autograd",
-                    "sympy", "mpmath", "theano", "pytensor", "aesara", "tinygrad", "micrograd", "flax",
-                    "optax", "equinox", "haiku", "casadi", "mxnet", "paddle", "chainer", "tangent")
-# The course's own modules that wrap Keras (used only by demo cells, which grading skips).
-BLOCKED_COURSE_MODULES = ("keras_backend", "network_321_keras", "house_prices_keras")
-BLOCKED_MESSAGE = ("{name} is not available when your notebook is graded: the graded functions must compute "
-                   "their derivatives by hand (automatic differentiation is for the cells tagged demo)")
+# What a graded cell may not import, and what it is told (course/limits.py, shared with validation).
+BLOCKED_PACKAGES, BLOCKED_COURSE_MODULES, BLOCKED_MODULES = (limits.BLOCKED_PACKAGES, limits.BLOCKED_COURSE_MODULES,
+                                                             limits.BLOCKED_MODULES)
+BLOCKED_MESSAGE = limits.BLOCKED_MESSAGE
 # An ImportError, not ModuleNotFoundError, which `from course import keras_backend` would turn into
 # "cannot import name".
 BLOCKED_STUB = f"raise ImportError({BLOCKED_MESSAGE!r}.format(name=__name__), name=__name__)\n"
@@ -344,10 +340,12 @@ def arguments_file(args: list[str]) -> int:
 class SandboxedKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernel runs inside bubblewrap, over IPC sockets."""
 
-    memory_limit_mb = Integer(2048, help="Memory of the whole sandbox (a cgroup; else RLIMIT_AS per process)."
+    memory_limit_mb = Integer(limits.MEMORY_LIMIT_MB,
+                              help="Memory of the whole sandbox (a cgroup; else RLIMIT_AS per process)."
                               ).tag(config=True)
     max_processes = Integer(64, help="Processes and threads the sandbox may run at once.").tag(config=True)
-    file_size_limit_mb = Integer(64, help="Largest file the kernel may write.").tag(config=True)
+    file_size_limit_mb = Integer(limits.FILE_SIZE_LIMIT_MB, help="Largest file the kernel may write."
+                                 ).tag(config=True)
     tmp_size_mb = Integer(128, help="Size of the kernel's private /tmp.").tag(config=True)
     workdir_size_mb = Integer(128, help="Size of the kernel's working folder (its copy of the submission)."
                               ).tag(config=True)

@@ -58,7 +58,7 @@ def test_manifest_is_what_release_holds():
 
 
 def test_limits_are_the_graders():
-    """course/limits.py holds the numbers autograde enforces (until the grader reads them from there)."""
+    """course/limits.py holds the numbers autograde enforces."""
     config = load_config(ROOT)
     assert config.Execute.timeout == limits.CELL_TIMEOUT_SECONDS
     assert config.Execute.skip_cells_with_tag == limits.DEMO_TAG
@@ -66,6 +66,7 @@ def test_limits_are_the_graders():
     assert config.GradingExecute.memory_limit_mb == limits.MEMORY_LIMIT_MB
     assert checks.SECONDS_PER_CALL == limits.SECONDS_PER_CALL
     assert sandbox.BLOCKED_MODULES == limits.BLOCKED_MODULES
+    assert config.GradingExecute.notebook_timeout == limits.NOTEBOOK_TIMEOUT_SECONDS
     assert sandbox.BLOCKED_MESSAGE == limits.BLOCKED_MESSAGE
     assert sandbox.SandboxedKernelManager.file_size_limit_mb.default_value == limits.FILE_SIZE_LIMIT_MB
 
