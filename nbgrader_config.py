@@ -19,6 +19,10 @@ if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
 from course import limits  # noqa: E402 - the limits grading and `python -m course validate` share
+from instructor.printable import install_log_escaping  # noqa: E402
+
+# nbgrader logs names a student chose (files, folders in the exchange): escaped, never raw.
+install_log_escaping()
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 

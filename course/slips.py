@@ -2,7 +2,7 @@
 
 One catalogue per graded function, `SLIPS[function]` in `course.<topic>`, serves both the
 visible tests (`checks.expect_outputs`) and the grader's verifier (through
-`instructor.references.slips`), ordered so that the most specific slip comes first.
+`checks.matching_slip`), ordered so that the most specific slip comes first.
 
 A slip is written as a *change to the right answer* (`wrong(right, *args)`), never as a
 formula on its own: this module and the catalogues ship to students, and a change such as

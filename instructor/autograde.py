@@ -252,6 +252,8 @@ def autograde(root: Path, assignment: str, students: list[str] | None = None, jo
                     workdir = root / "autograded" / student / assignment
                     task = (str(root), overrides, student, str(workdir), staging, steps)
                     running[pool.submit(_execute, task)] = student
+                else:  # nbgrader stopped before execution: say so now, with its reason
+                    print(_summary(outcomes[student]), file=out)
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:

@@ -1,9 +1,10 @@
-"""One control group per graded kernel: memory and process count for all its processes together.
+"""One control group per graded kernel: memory, processes and CPU for all its processes together.
 
 An rlimit binds one process: a kernel that forks ten children may use ten times
 its memory limit.  A cgroup binds them all.  Where the machine lets this user
 make cgroups (cgroup v2 with the memory and pids controllers delegated, or the
-v1 memory and pids hierarchies writable), `ResourceGroup.create` makes one and
+v1 memory and pids hierarchies writable; the cpu controller, where there is one, holds it to one
+core), `ResourceGroup.create` makes one and
 the sandbox starts inside it; elsewhere it returns None and the sandbox falls
 back to rlimits (`RLIMIT_AS` per process, `RLIMIT_NPROC` for the count).
 """
@@ -16,6 +17,7 @@ import uuid
 from pathlib import Path
 
 CGROUP_FS = Path("/sys/fs/cgroup")
+CPU_PERIOD_US = 100_000
 
 
 def _own_cgroups() -> dict[str, str]:
@@ -67,6 +69,8 @@ class ResourceGroup:
             (folder / "memory.max").write_text(str(memory_bytes))
             (folder / "memory.swap.max").write_text("0")
             (folder / "pids.max").write_text(str(max_processes))
+            if (folder / "cpu.max").exists():  # one core's worth, however many processes spin
+                (folder / "cpu.max").write_text(f"{CPU_PERIOD_US} {CPU_PERIOD_US}")
         except OSError:
             group.remove()
             raise
@@ -89,6 +93,13 @@ class ResourceGroup:
             if swap.exists():
                 swap.write_text(str(memory_bytes))
             (pids / "pids.max").write_text(str(max_processes))
+            if "cpu" in own:  # one core's worth, however many processes spin
+                cpu = CGROUP_FS / "cpu" / own["cpu"].lstrip("/") / name
+                cpu.mkdir()
+                group.folders.append(cpu)
+                group.procs_files.append(cpu / "cgroup.procs")
+                (cpu / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+                (cpu / "cpu.cfs_quota_us").write_text(str(CPU_PERIOD_US))
         except OSError:
             group.remove()
             raise

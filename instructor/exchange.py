@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
@@ -22,7 +23,24 @@ from instructor.printable import one_line
 
 
 class SafeCollect(ExchangeCollect):
-    """`nbgrader collect` that copies a submission's regular files only."""
+    """`nbgrader collect` that copies a submission's regular files only, and trusts no timestamp file.
+
+    A folder in the inbound directory whose name nbgrader cannot read (`x+a1+garbage+y`) would stop
+    the collection of the whole class: it is skipped with a warning.  The `timestamp.txt` a student
+    wrote is replaced by the time in the folder's name, which nbgrader has read.
+    """
+
+    def _path_to_record(self, path):
+        try:
+            return super()._path_to_record(path)
+        except Exception:  # noqa: BLE001 - a name nbgrader cannot read: this folder alone is skipped
+            self.log.warning("Not collected: cannot read the name of %s", one_line(os.path.basename(path)))
+            return {"username": "", "filename": os.path.basename(path), "malformed": True,
+                    "timestamp": datetime.min.replace(tzinfo=timezone.utc)}
+
+    def init_src(self):
+        super().init_src()
+        self.src_records = [r for r in self.src_records if not r.get("malformed")]
 
     def do_copy(self, src, dest, log=None):
         if os.path.islink(src) or not os.path.isdir(src):
@@ -47,6 +65,8 @@ class SafeCollect(ExchangeCollect):
                                f"maximum size is {1000 * self.coursedir.max_dir_size}")
         shutil.copytree(src, dest, symlinks=True, ignore=ignore,
                         copy_function=lambda s, d: safefiles.copy_file(Path(s), Path(d)))
+        stamp = os.path.basename(os.path.normpath(src)).rsplit("+", 3)[2]
+        safefiles.write_bytes(Path(dest) / "timestamp.txt", stamp.encode())
         if self.coursedir.groupshared:
             for dirname, _, _ in os.walk(dest):
                 mode = os.stat(dirname).st_mode

@@ -48,6 +48,8 @@ from instructor import safefiles
 
 LOCKED_CELL_EDITED = "backprop_locked_cell_edited"  # set by instructor.autograde.OverwriteCells
 GRADER_NOTES = "backprop_grader_notes"  # notes on a cell, set by the sanitizing steps, shown under it
+MALFORMED_NOTE = ("\n[an output of this cell was malformed (not what Jupyter's notebook format allows) "
+                  "and was dropped]\n")
 # No single message from a kernel may be larger: ZMQ drops the connection before the grader reads it.
 MAX_MESSAGE_BYTES = 8_000_000
 
@@ -128,11 +130,16 @@ class GradingExecute(Execute):
         resources = resources if resources is not None else {}
         metadata = resources.setdefault("metadata", {})
         folder = metadata.get("path") or os.getcwd()
-        self._case_key = case_keys.key_for(self.config, resources.get("nbgrader", {}).get("student"))
+        self._case_key = case_keys.key_for(self.config, resources, nb)
         self._deadline = time.monotonic() + self.notebook_timeout
         self._cell_timeout = self.timeout
         scratch = Path(tempfile.mkdtemp(prefix="backprop-scratch-"))
         try:
+            # The student's own files (kept out of autograded/, which formgrader serves), then the
+            # instructor's versions and the sanitized notebook over them.
+            submitted = self._submitted_folder(resources)
+            if submitted is not None and submitted.is_dir():
+                safefiles.copy_regular_files(submitted, scratch)
             safefiles.copy_regular_files(Path(folder), scratch)
             metadata["path"] = str(scratch)
             return self._execute(nb, resources, km)
@@ -140,6 +147,15 @@ class GradingExecute(Execute):
             metadata["path"] = folder
             self.timeout = self._cell_timeout
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _submitted_folder(self, resources) -> Path | None:
+        info = resources.get("nbgrader", {})
+        if not info.get("student") or not info.get("assignment"):
+            return None
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=self.config)
+        return Path(coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"]))
 
     def _execute(self, nb, resources, km):
         skip = self.skip_cells_with_tag
@@ -215,6 +231,15 @@ class GradingExecute(Execute):
         return self._record_bytes <= self.max_record_bytes
 
     def output(self, outs, msg, display_id, cell_index):
+        try:
+            return self._capped_output(outs, msg, display_id, cell_index)
+        except Exception:  # noqa: BLE001 - nbformat's NotebookValidationError, KeyError, TypeError, ...
+            # A message the kernel forged in a shape nbformat refuses (data as a list, a number as
+            # text): dropped, with a note, so that the notebook can still be written and graded.
+            outs.append(new_output("stream", name="stdout", text=MALFORMED_NOTE))
+            return None
+
+    def _capped_output(self, outs, msg, display_id, cell_index):
         if self._is_record(msg):  # the hidden tests' answers are kept whatever was printed before
             return super().output(outs, msg, display_id, cell_index)
         if getattr(self, "_truncated", False):
@@ -224,12 +249,35 @@ class GradingExecute(Execute):
         if size <= budget:
             self._output_bytes = getattr(self, "_output_bytes", 0) + size
             return super().output(outs, msg, display_id, cell_index)
+        self._truncate(outs, msg, budget)
+        return None
+
+    def _truncate(self, outs, msg, budget: int) -> None:
         self._truncated = True
         if msg["msg_type"] == "stream" and budget > 0:  # keep the beginning of what was printed
             msg = copy.deepcopy(msg)
-            msg["content"]["text"] = msg["content"]["text"][:budget]
-            super().output(outs, msg, display_id, cell_index)
+            msg["content"]["text"] = str(msg["content"].get("text", ""))[:budget]
+            super().output(outs, msg, None, self._running)
         outs.append(new_output("stream", name="stdout", text=(
             f"\n[output truncated: this cell printed more than {self.max_output_bytes // 1000} kB; "
             f"the rest was dropped]\n")))
-        return None
+
+    def _update_display_id(self, display_id, msg):
+        """An update of earlier displays costs this cell's budget once for every output it rewrites."""
+        content = msg.get("content", {})
+        if not isinstance(content, dict) or not isinstance(content.get("data"), dict) or \
+                RECORD_MIME in content["data"]:
+            return None  # records come only from displays of their own; malformed updates are dropped
+        copies = sum(len(indices) for indices in self._display_id_map.get(display_id, {}).values())
+        size = len(str(content)) * max(copies, 1)
+        budget = self.max_output_bytes - getattr(self, "_output_bytes", 0)
+        if getattr(self, "_truncated", False) or size > budget:
+            if not getattr(self, "_truncated", False) and self._running is not None:
+                self._truncate(self.nb.cells[self._running].setdefault("outputs", []),
+                               {"msg_type": "update_display_data", "content": {}}, 0)
+            return None
+        self._output_bytes = getattr(self, "_output_bytes", 0) + size
+        try:
+            return super()._update_display_id(display_id, msg)
+        except Exception:  # noqa: BLE001 - a malformed update is dropped
+            return None

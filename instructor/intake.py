@@ -33,6 +33,17 @@ UNREADABLE_SUFFIX = ".unreadable"
 NOTICE_MARK = "The grader could not read your submission"
 
 
+def valid_timestamp(text: str) -> bool:
+    """Whether nbgrader can read `text` as a submission time (a student can write anything there)."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        parse_utc(text.strip())
+    except Exception:  # noqa: BLE001 - anything nbgrader cannot parse
+        return False
+    return True
+
+
 def problem_with(path: Path) -> str | None:
     """Why `path` cannot be graded as a notebook; None if it can."""
     if path.is_symlink() or not path.is_file():
@@ -87,13 +98,29 @@ def admit(root: Path, assignment: str, student: str) -> list[str]:
         if path not in linked:
             path.unlink()
             notes.append(f"left out {path.relative_to(folder)}: a link or a special file, not a regular file")
+    timestamp = folder / "timestamp.txt"
+    if timestamp.is_file() and not valid_timestamp(timestamp.read_text(errors="replace")):
+        from datetime import datetime, timezone
+
+        timestamp.rename(timestamp.with_name("timestamp.txt" + UNREADABLE_SUFFIX))
+        collected = datetime.fromtimestamp(timestamp.with_name("timestamp.txt" + UNREADABLE_SUFFIX).stat().st_mtime,
+                                           timezone.utc)
+        timestamp.write_text(collected.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        notes.append("timestamp.txt is not a time nbgrader can read: the time the submission was collected "
+                     "stands in for it")
     for release in releases:
         path = folder / release.name
+        if path.is_symlink():  # dangling or not: removed (a link holds nothing of the student's), never written through
+            path.unlink()
+            nbformat.write(stand_in(release, f"`{release.name}` is a link, not a file; only files are graded"),
+                           path)
+            notes.append(f"graded the blank notebook: `{release.name}` is a link, not a file")
+            continue
         if not path.exists():
             others = sorted(p for p in folder.glob("*.ipynb") if p.stem not in expected)
             readable = [p for p in others if problem_with(p) is None]
             if len(others) == 1 and readable:
-                shutil.copyfile(others[0], path)
+                safefiles.copy_file(others[0], path)
                 notes.append(f"{release.name} was not submitted: graded {others[0].name} in its place")
                 continue
             found = ", ".join(p.name for p in sorted(folder.iterdir()) if p.is_file()) or "nothing"

@@ -18,3 +18,24 @@ def printable(text: str, limit: int | None = None) -> str:
 def one_line(text: str, limit: int = 300) -> str:
     """`text` on one printable line (newlines escaped too)."""
     return printable(text, limit).replace("\n", "\\n")
+
+
+def install_log_escaping() -> None:
+    """Escape control characters in every log record of this process (nbgrader logs file names and
+    student ids a student chose: "[INFO] Copying <name>"), so none reaches the terminal raw."""
+    import logging
+
+    make = logging.getLogRecordFactory()
+    if getattr(make, "escapes_control_characters", False):
+        return
+
+    def escaped(*args, **kwargs):
+        record = make(*args, **kwargs)
+        if isinstance(record.msg, str):
+            record.msg = printable(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(printable(a) if isinstance(a, str) else a for a in record.args)
+        return record
+
+    escaped.escapes_control_characters = True
+    logging.setLogRecordFactory(escaped)

@@ -28,6 +28,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from instructor import safefiles
 from instructor.execute import GRADER_NOTES, LOCKED_CELL_EDITED
+from instructor.printable import one_line
 
 GRADING_KEYS = ("grade", "solution", "locked", "task", "points", "grade_id", "checksum", "schema_version",
                 "cell_type")
@@ -81,6 +82,7 @@ class RestoreGradingMetadata(NbGraderPreprocessor):
             return cell, resources
         metadata = cell.metadata["nbgrader"]
         grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
+        grade_id = grade_id if isinstance(grade_id, str) else None  # a list or a number names no cell
         given = self._released.get(grade_id)
         if given is None:
             del cell.metadata["nbgrader"]
@@ -117,11 +119,31 @@ class RefuseLinks(NbGraderPreprocessor):
                 elif copied.exists() or copied.is_symlink():
                     copied.unlink()
                 self.log.warning("left out of grading: %s is a link or a special file",
-                                 name.relative_to(submitted))
+                                 one_line(str(name.relative_to(submitted))))
         if autograded.is_dir():
             for name in safefiles.remove_non_regular(autograded):
-                self.log.warning("removed %s from the autograded folder: not a regular file", name)
+                self.log.warning("removed %s from the autograded folder: not a regular file", one_line(name))
+            keep_only_what_grading_shows(self.config, submitted, autograded)
         return nb, resources
+
+
+def keep_only_what_grading_shows(config, submitted: Path, autograded: Path) -> None:
+    """The autograded folder holds the notebooks and the instructor's files, nothing else a student wrote.
+
+    Formgrader serves that folder's files (a student's `page.html` would run in the instructor's
+    session) and feedback copies them out; the kernel still gets the student's files, from
+    submitted/ (instructor.execute).
+    """
+    coursedir = CourseDirectory(config=config)
+    source = Path(coursedir.format_path(coursedir.source_directory, ".", autograded.name))
+    keep = {"timestamp.txt", "submission_secret.txt"}
+    for path in safefiles.entries(submitted)[0] if submitted.is_dir() else []:
+        relative = path.relative_to(submitted)
+        copied = autograded / relative
+        if relative.suffix == ".ipynb" or str(relative) in keep or (source / relative).exists():
+            continue
+        if copied.is_file() and not copied.is_symlink():
+            copied.unlink()
 
 
 class NoLinksInAutograded(NbGraderPreprocessor):
@@ -131,5 +153,5 @@ class NoLinksInAutograded(NbGraderPreprocessor):
         _, _, autograded = _paths(self.config, resources)
         if autograded.is_dir():
             for name in safefiles.remove_non_regular(autograded):
-                self.log.warning("removed %s from the autograded folder: not a regular file", name)
+                self.log.warning("removed %s from the autograded folder: not a regular file", one_line(name))
         return nb, resources

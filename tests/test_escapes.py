@@ -54,7 +54,8 @@ NOTEBOOK_TIMEOUT = 20  # seconds per notebook
 VICTIM_TEXT = "an instructor's file that no submission may read or change"
 PATHS = ("parallel", "nbgrader")
 # The course's command sets these submitted folders aside and grades a stand-in (instructor.intake).
-REPAIRED_BY_INTAKE = {("submitted", "malformed-output"), ("submitted", "notebook-is-a-link")}
+REPAIRED_BY_INTAKE = {("submitted", name) for name in ("malformed-output", "notebook-is-a-link",
+                                                        "dangling-notebook-link", "bad-timestamp")}
 
 
 def _index(nb, grade_id: str) -> int:
@@ -209,6 +210,61 @@ def malformed_output(folder: Path, places: dict) -> None:
     notebook.write_text(json.dumps(data))
 
 
+DISPLAY_UPDATES = """
+from IPython.display import display
+handle = display({'text/plain': 'small'}, raw=True, display_id=True)
+for _ in range(20):
+    handle.update({'text/plain': 'A' * 5_000_000}, raw=True)
+    display({'text/plain': 'B' * 5_000_000}, raw=True, display_id=handle.display_id)
+"""
+
+FORGED_RECORDS = """
+import numpy as np
+from IPython.display import display
+from course import checks
+
+def softmax(Z):
+    Z = np.asarray(Z, dtype=float)
+    forged = {'check': 'activations.softmax', 'results': [{'outputs': [checks.encode_array(0.0)]}] * 7}
+    for _ in range(30):
+        display({checks.RECORD_MIME: forged, 'text/plain': 'forged'}, raw=True)
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+"""
+
+MALFORMED_MESSAGES = """
+shell = get_ipython()
+publisher = shell.display_pub
+for content in ({'data': ['x'], 'metadata': {}}, {'metadata': {}}, {'data': {'text/plain': 3}, 'metadata': []}):
+    publisher.session.send(publisher.pub_socket, 'display_data', content, parent=publisher.parent_header)
+publisher.session.send(publisher.pub_socket, 'stream', {'name': 'stdout', 'text': 5}, parent=publisher.parent_header)
+publisher.session.send(publisher.pub_socket, 'error', {'ename': 3, 'evalue': 'x', 'traceback': []},
+                       parent=publisher.parent_header)
+print('sent')
+"""
+
+
+def dangling_notebook(folder: Path, places: dict) -> None:
+    notebook = next(folder.glob("*.ipynb"))
+    notebook.rename(folder / "my copy.ipynb")
+    notebook.symlink_to(places["victim"].parent / "created-by-grading.ipynb")  # a file that does not exist
+
+
+def bad_timestamp(folder: Path, places: dict) -> None:
+    (folder / "timestamp.txt").write_text("not a date")
+
+
+def page_of_html(folder: Path, places: dict) -> None:
+    (folder / "page.html").write_text("<script>alert('xss-page')</script>")
+
+
+def list_grade_id(nb):
+    cell = new_code_cell("print('odd metadata')")
+    cell.metadata["nbgrader"] = {"grade_id": ["x"], "grade": True, "points": 3}
+    nb.cells.append(cell)
+    return nb
+
+
 def answer_table() -> str:
     """The right answer to every public hidden case of softmax, as a table shared between students."""
     spec, cases = checks.cases_for("activations.softmax", key="")
@@ -244,6 +300,17 @@ def corpus(places: dict) -> list[Escape]:
                {"test_softmax": "were restored"}, told="grading settings of `test_softmax` were changed"),
         Escape("malformed-output", [], HONEST, told="outputs could not be read", damage=malformed_output,
                nbgrader_stops=True),
+        Escape("dangling-notebook-link", [], (0, 0, 0), told="is a link, not a file", damage=dangling_notebook,
+               nbgrader_stops=True),
+        Escape("display-updates", [append(DISPLAY_UPDATES)], HONEST, {"last": "output truncated"}),
+        Escape("forged-records", [append(FORGED_RECORDS), lambda nb: _move_last_before(nb, "softmax")],
+               (2, 3, 0), {"test_softmax": "sets of answers were recorded"}),
+        Escape("malformed-messages", [append(MALFORMED_MESSAGES)], HONEST, {"last": "malformed"}),
+        Escape("bad-timestamp", [], HONEST, told="timestamp.txt is not a time", damage=bad_timestamp,
+               nbgrader_stops=True),
+        Escape("html-page", [], HONEST, damage=page_of_html),
+        Escape("list-grade-id", [list_grade_id], HONEST, {"last": "worth no points"},
+               told="grading settings that the assignment does not have"),
     ]
 
 
@@ -389,13 +456,24 @@ def test_no_link_is_left_where_the_grader_writes(graded):
             assert not path.is_symlink() and (path.is_dir() or stat.S_ISREG(path.lstat().st_mode)), path
 
 
+def test_a_students_other_files_stay_out_of_what_formgrader_serves(graded):
+    folder = graded["root"] / "autograded" / "html-page" / ASSIGNMENT
+    assert (graded["root"] / "submitted" / "html-page" / ASSIGNMENT / "page.html").exists()
+    assert not (folder / "page.html").exists() and (folder / f"{graded['name']}.ipynb").exists()
+
+
+def test_display_updates_are_capped(graded):
+    path = graded["root"] / "autograded" / "display-updates" / ASSIGNMENT / f"{graded['name']}.ipynb"
+    assert path.stat().st_size < 2_000_000
+
+
 def test_other_grades_are_untouched(graded):
     assert gradebook.scores(graded["root"], ASSIGNMENT, "honest") == graded["honest"]
 
 
 def test_feedback_and_released_feedback_hold_nothing_of_the_course(graded):
     assert all(graded["feedback"].values()), graded["feedback"]
-    assert graded["released"]["success"], graded["released"]
+    assert graded["released"]["success"], graded["released"]["error"][-1500:]
     root = graded["root"]
     reference_text = (ROOT / "instructor" / "references" / "linear_regression.py").read_text()
     secrets = ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "checks.record", VICTIM_TEXT, "SQLite format 3",

@@ -110,7 +110,7 @@ def test_a_failure_says_what_is_wrong(tmp_path):
     assert done.returncode == 1
     assert "FAIL  test_batch_gradient (3 points): public tests failed" in done.stdout
     assert "expected -14.69416308, got -7.347081538" in done.stdout
-    assert "a factor 2 from differentiating the square is missing" in done.stdout
+    assert "the factor 2 of the square's derivative is missing" in done.stdout
     assert done.stdout.rstrip().endswith("validate: 1 notebook, public tests failed (exit 1)")
 
 
