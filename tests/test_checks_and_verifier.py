@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import nbformat
+
 import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_output
@@ -183,3 +185,31 @@ def test_numerical_gradient_keeps_each_parameter_apart_and_a_flat_loss_exactly_z
     numerical = gradcheck.numerical_gradient(loss, params)
     np.testing.assert_allclose(numerical["p"], np.exp(scales * params["p"]), rtol=1e-7)
     assert numerical["flat"] == 0.0
+
+
+def test_hidden_cases_are_keyed_per_student_assignment_and_submission(tmp_path):
+    """Shared or leaked cases help no one: another student, assignment or notebook gets other cases."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from instructor import case_keys
+
+    secret = case_keys.course_secret(tmp_path)
+    assert case_keys.course_secret(tmp_path) == secret  # made once, then read
+    assert oct((tmp_path / case_keys.SECRET_FILE).stat().st_mode & 0o777) == "0o600"
+    mine = new_notebook(cells=[new_code_cell("def softmax(Z): ...")])
+    resubmitted = new_notebook(cells=[new_code_cell("TABLE = {}\ndef softmax(Z): ...")])
+    digest = case_keys.notebook_digest
+    keys = {
+        "mine": case_keys.submission_key(secret, "alice", "a1", digest(mine)),
+        "again": case_keys.submission_key(secret, "alice", "a1", digest(nbformat.from_dict(mine))),
+        "another student": case_keys.submission_key(secret, "bob", "a1", digest(mine)),
+        "another assignment": case_keys.submission_key(secret, "alice", "a2", digest(mine)),
+        "a resubmission": case_keys.submission_key(secret, "alice", "a1", digest(resubmitted)),
+    }
+    assert keys["mine"] == keys["again"]
+    assert len(set(keys.values())) == 4
+    cases = {name: checks.cases_for("activations.softmax", key)[1][0].args[0] for name, key in keys.items()}
+    assert np.array_equal(cases["mine"], cases["again"])
+    assert not np.array_equal(cases["mine"], cases["another student"])
+    public = checks.cases_for("activations.softmax", "")[1][0].args[0]
+    assert not np.array_equal(cases["mine"], public)

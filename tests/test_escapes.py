@@ -551,7 +551,8 @@ def test_collect_takes_regular_files_only(tmp_path):
     alice = inbound / f"alice+{ASSIGNMENT}+{stamp}+r4nd0m"
     alice.mkdir(parents=True)
     (alice / "linear_regression.ipynb").write_text("{}")
-    (alice / "timestamp.txt").write_text(stamp)
+    (alice / "timestamp.txt").write_text("not a date")  # the student's own file; the folder's name is used
+    (inbound / f"carol+{ASSIGNMENT}+garbage+x").mkdir()  # a name nbgrader cannot read
     (alice / "x.html").symlink_to(secret)
     (alice / "course").symlink_to(root / "source", target_is_directory=True)
     (inbound / f"bob+{ASSIGNMENT}+{stamp}+0th3r").symlink_to(root / "source" / ASSIGNMENT,
@@ -562,7 +563,8 @@ def test_collect_takes_regular_files_only(tmp_path):
     collected = root / "submitted" / "alice" / ASSIGNMENT
     assert sorted(p.name for p in collected.iterdir()) == ["linear_regression.ipynb", "timestamp.txt"]
     assert not (root / "submitted" / "bob" / ASSIGNMENT).exists()
-    assert "x.html is not a regular file" in result["log"]
+    assert (collected / "timestamp.txt").read_text() == stamp
+    assert "x.html is not a regular file" in result["log"] and "cannot read the name" in result["log"]
 
 
 FINITE_DIFFERENCES = '''

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def formgrader_page(tmp_path_factory):
     name, _ = submissions.release_notebook(ASSIGNMENT, root)
     notebook = submissions.solved(ASSIGNMENT, root)
     notebook.cells += copy.deepcopy(STUDENT_HTML)
-    gradebook.submit(root, ASSIGNMENT, "mallory", name, notebook)
+    submitted = gradebook.submit(root, ASSIGNMENT, "mallory", name, notebook)
+    (submitted.parent / "page.html").write_text("<script>alert('xss-page')</script>")  # served, if it is there
     [outcome] = autograde(root, ASSIGNMENT, ["mallory"], jobs=1)
     assert outcome.graded, outcome.problems
     config = load_config(root)
@@ -69,15 +71,25 @@ def formgrader_page(tmp_path_factory):
                     break
                 time.sleep(0.5)
         assert page is not None, (root / "server.log").read_text()[-3000:]
-        yield page
+        try:
+            with urllib.request.urlopen(url.replace("/?token", "/page.html?token"), timeout=20) as response:
+                student_file = response.status, response.read().decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            student_file = error.code, ""
+        yield {"page": page, "student file": student_file}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 
 def test_formgrader_shows_the_submission(formgrader_page):
-    assert "hi" in formgrader_page and "batch_gradient" in formgrader_page
+    assert "hi" in formgrader_page["page"] and "batch_gradient" in formgrader_page["page"]
 
 
 def test_formgrader_runs_no_student_html(formgrader_page):
-    assert not active_html(formgrader_page), active_html(formgrader_page)
+    assert not active_html(formgrader_page["page"]), active_html(formgrader_page["page"])
+
+
+def test_formgrader_serves_no_file_of_the_students(formgrader_page):
+    status, text = formgrader_page["student file"]
+    assert status == 404 and "alert" not in text, formgrader_page["student file"]
