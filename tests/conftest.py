@@ -11,6 +11,10 @@ from instructor import notebooks
 ROOT = notebooks.ROOT
 # Every test course keeps its gradebook in its own folder, whatever the caller's environment says.
 os.environ.pop("NBGRADER_DB_URL", None)
+# JAX on the CPU for the whole session, set once here before any test module imports JAX (without
+# it JAX looks for accelerators and warns). Float64 is switched on only inside the oracle checks
+# (`jax.enable_x64`), so the Keras tests see JAX's defaults whatever order they run in.
+os.environ["JAX_PLATFORMS"] = "cpu"
 copy_course = notebooks.copy_course
 
 
