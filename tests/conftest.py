@@ -1,6 +1,7 @@
 """Shared fixtures: a throwaway copy of the course, generated once per session."""
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -39,3 +40,9 @@ class Course:
 @pytest.fixture(scope="session")
 def course(tmp_path_factory) -> Course:
     return Course(copy_course(tmp_path_factory.mktemp("course")))
+
+
+@pytest.fixture(scope="module")
+def keras_network(request):
+    """The Keras twin the test module names in KERAS_TWIN, imported on first use (Keras is slow to import)."""
+    return importlib.import_module(request.module.KERAS_TWIN)
