@@ -21,7 +21,7 @@ from nbclient import NotebookClient
 
 from course import checks, gradcheck
 from instructor import gradebook, lint, notebooks, references, submissions
-from instructor.verify import expected_checks
+from instructor.verify import expected_checks, verify_record
 from tests.conftest import ROOT
 from tests.oracles import GradientOracle, ValueOracle
 
@@ -145,6 +145,19 @@ def test_the_oracles_reject_every_known_slip(check, hint):
         assert autodiff_problems(check, slip), f"JAX accepts the slip: {hint}"
 
 
+@pytest.mark.parametrize("assignment,check", ALL_CHECKS, ids=[c for _, c in ALL_CHECKS])
+def test_an_answer_that_only_fits_one_case_fails_the_hidden_tests(assignment, check):
+    """The README: numbers that only match the worked example do not pass (the hidden cases vary)."""
+    spec_cases, cases = checks.cases_for(check)
+    reference = references.reference(check)
+    remembered = reference(*cases[0].args)
+    record = {"check": check, "results": [checks.run_case(lambda *args: remembered, case, spec_cases.outputs)
+                                          for case in cases]}
+    assert verify_record(check, record), f"{check}: one remembered answer passes every hidden case"
+    honest = {"check": check, "results": [checks.run_case(reference, case, spec_cases.outputs) for case in cases]}
+    assert verify_record(check, honest) == []
+
+
 def _output_text(notebook) -> str:
     parts = []
     for cell in notebook.cells:
@@ -204,6 +217,11 @@ def test_round_trip_through_nbgrader(course, assignment):
 
     full = gradebook.scores(course, assignment, f"{assignment}-reference")
     assert full.total == full.max_total > 0, full.cells
+    # Autograde skips the demo cells (plots, Keras): none of them ran.
+    graded = nbformat.read(course / "autograded" / f"{assignment}-reference" / assignment / f"{name}.ipynb",
+                           as_version=4)
+    demos = [c for c in graded.cells if c.cell_type == "code" and "demo" in c.metadata.get("tags", [])]
+    assert demos and not [c for c in demos if c.outputs or c.execution_count], "autograde ran a demo cell"
     blank = gradebook.scores(course, assignment, f"{assignment}-blank")
     assert blank.total == 0, blank.cells
     slipped = gradebook.scores(course, assignment, f"{assignment}-slip")

@@ -113,3 +113,13 @@ def test_the_limits_the_readme_states_are_the_ones_configured():
     assert _configured(config, "GradingExecute", "max_output_bytes",
                        GradingExecute.max_output_bytes.default_value) == output_kb * 1000
     assert SandboxedKernelManager.file_size_limit_mb.default_value == file_mb
+
+
+def test_every_test_the_claims_table_names_exists():
+    """tests/README.md maps each README claim to tests: none of them may be renamed away."""
+    table = (ROOT / "tests" / "README.md").read_text()
+    named = set(re.findall(r"`(test_\w+\.py)::(test_\w+)`", table))
+    assert len(named) > 40, "the claims table names almost no test"
+    missing = [f"{module}::{test}" for module, test in sorted(named)
+               if not re.search(rf"^def {test}\(", (ROOT / "tests" / module).read_text(), re.M)]
+    assert not missing, f"tests/README.md names tests that do not exist: {missing}"
