@@ -145,17 +145,27 @@ def test_the_oracles_reject_every_known_slip(check, hint):
         assert autodiff_problems(check, slip), f"JAX accepts the slip: {hint}"
 
 
+def _record_of(check: str, function) -> dict:
+    """The record a hidden test makes of `function`'s answers."""
+    spec_cases, cases = checks.cases_for(check)
+    return {"check": check, "results": [checks.run_case(function, case, spec_cases.outputs) for case in cases]}
+
+
 @pytest.mark.parametrize("assignment,check", ALL_CHECKS, ids=[c for _, c in ALL_CHECKS])
 def test_an_answer_that_only_fits_one_case_fails_the_hidden_tests(assignment, check):
     """The README: numbers that only match the worked example do not pass (the hidden cases vary)."""
-    spec_cases, cases = checks.cases_for(check)
+    _, cases = checks.cases_for(check)
     reference = references.reference(check)
     remembered = reference(*cases[0].args)
-    record = {"check": check, "results": [checks.run_case(lambda *args: remembered, case, spec_cases.outputs)
-                                          for case in cases]}
-    assert verify_record(check, record), f"{check}: one remembered answer passes every hidden case"
-    honest = {"check": check, "results": [checks.run_case(reference, case, spec_cases.outputs) for case in cases]}
-    assert verify_record(check, honest) == []
+    assert verify_record(check, _record_of(check, lambda *args: remembered)), (
+        f"{check}: one remembered answer passes every hidden case")
+    assert verify_record(check, _record_of(check, reference)) == []
+
+
+@pytest.mark.parametrize("check,hint", SLIP_CASES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(SLIP_CASES)])
+def test_every_known_slip_fails_the_hidden_tests_with_its_hint(check, hint):
+    problems = verify_record(check, _record_of(check, references.slips(check)[hint]))
+    assert problems and hint in "\n".join(problems), (hint, problems)
 
 
 def _output_text(notebook) -> str:
