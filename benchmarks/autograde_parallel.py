@@ -107,6 +107,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-unsandboxed", action="store_true", help="skip run 2 (the sandbox's cost)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each line as it is measured, even into a file
 
     with tempfile.TemporaryDirectory(prefix="autograde-bench-") as folder:
         root = notebooks.copy_course(Path(folder) / "course")

@@ -91,6 +91,7 @@ def main() -> int:
     parser.add_argument("--browser-moves", type=int, default=10, help="key presses timed in the browser")
     parser.add_argument("--no-browser", action="store_true", help="skip the JupyterLab measurement")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # each line as it is measured, even into a file
 
     paths = [notebooks.paired_ipynb(markdown) for assignment in notebooks.assignments()
              for markdown in notebooks.source_markdown(ROOT, assignment)]

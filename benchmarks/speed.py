@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median and range)")
     parser.add_argument("--skip", nargs="*", default=[], choices=SECTIONS)
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # each line as it is measured, even into a file
     print(f"backprop course speed benchmark: {args.repeat} runs per figure, median (min–max), "
           f"python {sys.version.split()[0]}")
 
