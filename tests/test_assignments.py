@@ -75,12 +75,17 @@ def check_assignment(check: str) -> str:
     return next(a for a, c in ALL_CHECKS if c == check)
 
 
-def _paired(names, expected: list[np.ndarray], got: list[np.ndarray], where: str):
-    """(name, expected, got) triples, after checking that both have the same outputs of the same shapes."""
-    assert len(got) == len(expected), f"{where}: {len(got)} outputs, the oracle has {len(expected)}"
-    for name, e, g in zip(names, expected, got):
-        assert g.shape == e.shape, f"{where}: {name} has shape {g.shape}, the oracle's {e.shape}"
-    return list(zip(names, expected, got))
+def _paired(names, expected: list[np.ndarray], got: list[np.ndarray], where: str, problems: list[str]):
+    """(name, expected, got) for each output, if both have as many outputs of the same shapes; else
+    none, and `problems` says why."""
+    names = list(names)
+    if not len(got) == len(expected) == len(names):
+        problems.append(f"{where}: {len(got)} outputs, the oracle has {len(expected)}")
+        return []
+    wrong = [f"{where}: {n} has shape {g.shape}, the oracle's {e.shape}"
+             for n, e, g in zip(names, expected, got) if g.shape != e.shape]
+    problems += wrong
+    return [] if wrong else list(zip(names, expected, got, strict=True))
 
 
 def finite_difference_problems(check: str, function) -> list[str]:
@@ -91,13 +96,13 @@ def finite_difference_problems(check: str, function) -> list[str]:
         where = f"{check}, {case.description}"
         if isinstance(oracle, ValueOracle):
             expected = _as_arrays(oracle.expected(*context))
-            for name, e, g in _paired(range(len(expected)), expected, got, where):
+            for name, e, g in _paired(range(len(expected)), expected, got, where, problems):
                 if not np.allclose(g, e, rtol=1e-12, atol=1e-15):
                     problems.append(f"{where}: output {name} differs from the independent implementation")
             continue
         params = oracle.params(*context)
         numerical = gradcheck.numerical_gradient(lambda p: oracle.loss(p, *context), params)
-        for name, n, g in _paired(list(numerical), _as_arrays(numerical.values()), got, where):
+        for name, n, g in _paired(numerical, _as_arrays(numerical.values()), got, where, problems):
             error = gradcheck.relative_errors(oracle.sign * g, n).max()
             if not error < 1e-7:
                 problems.append(f"{where}: d/d{name} relative error {error:.1e}")
@@ -114,7 +119,7 @@ def autodiff_problems(check: str, function) -> list[str]:
             autodiff = jax.grad(lambda p: oracle.jax_loss(p, *context))(params)
             # jax returns dicts with sorted keys: match the reference's outputs by name.
             expected = [np.asarray(autodiff[name]) for name in params]
-            for name, e, g in _paired(list(params), expected, got, f"{check}, {case.description}"):
+            for name, e, g in _paired(params, expected, got, f"{check}, {case.description}", problems):
                 if not np.allclose(oracle.sign * g, e, rtol=1e-9, atol=1e-12):
                     problems.append(f"{check}, {case.description}: d/d{name} differs from JAX's by "
                                     f"{np.max(np.abs(oracle.sign * g - e)):.1e}")
