@@ -266,6 +266,24 @@ class Notebook:
         self.wait_for_status_change(index, before, timeout)
         return self.status(index)
 
+    def settle(self, index: int, quiet: float = 1.0, timeout: float = 60) -> None:
+        """Until the kernel is idle and slider `index`'s status has not changed for `quiet` seconds.
+
+        A drag sends many values (continuous updates); their redraws may arrive long after the
+        mouse is released, and must not be taken for the answer to what is typed next.
+        """
+        deadline, last, since = time.monotonic() + timeout, None, time.monotonic()
+        while time.monotonic() < deadline:
+            idle = self.page.evaluate("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+                                      ".some(e => /\\| Idle/.test(e.textContent))")
+            now = (idle, self.status(index))
+            if now != last:
+                last, since = now, time.monotonic()
+            elif idle and time.monotonic() - since >= quiet:
+                return
+            self.page.wait_for_timeout(100)
+        raise TimeoutError(f"slider {index} kept changing (or the kernel stayed busy) for {timeout} s")
+
     def wait_for_status_change(self, index: int, before: str, timeout: float = 30) -> None:
         """Until slider `index`'s status line differs from `before` (TimeoutError after `timeout` s)."""
         self.page.wait_for_function(

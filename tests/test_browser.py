@@ -135,7 +135,7 @@ def _exercise_slider(notebook: Notebook, path: str, index: int) -> None:
     image, status, state = notebook.image_png(index), notebook.status(index), notebook.slider_state(index)
     notebook.drag_slider(index, 0.15 if "too large" in status else 0.85)
     notebook.wait_for_status_change(index, status)
-    page.wait_for_timeout(300)  # the image arrives before the status line; let it render
+    notebook.settle(index)  # every redraw the drag asked for has arrived
     moved = notebook.slider_state(index)
     assert moved["now"] != state["now"] and moved["box"] != state["box"], f"{path}: slider {index} did not move"
     assert notebook.image_png(index) != image, f"{path}: slider {index} moved, plot did not"
@@ -207,6 +207,7 @@ def test_release_notebook_fails_only_where_the_student_has_work_to_do(lab, page,
         page.wait_for_function(
             "([i, before]) => (" + _boxes() + ")()[i].querySelector('.widget-text input').value !== before",
             arg=[slider.index, box], timeout=30_000)  # the kernel answered: its box follows the slider
+        notebook.settle(slider.index)
         assert "Not yet" in notebook.status(slider.index), notebook.status(slider.index)
         assert not notebook.widget_errors()
     assert set(notebook.errors_by_cell()) == set(run.errors_by_cell), "moving a slider made a cell fail"
