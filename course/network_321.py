@@ -16,16 +16,12 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import data
+from .activations import sigmoid  # noqa: F401 - also n321.sigmoid, which the notebook uses
 from .checks import Case, HiddenCases
 from .slips import Slip
 
 # gradients(X, y, W1, w2) -> (dL/dW1 (d, h), dL/dw2 (h,))
 Gradients = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^(−z)); no overflow guard, which would cost more than the formula here."""
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 class Forward(NamedTuple):

@@ -36,19 +36,12 @@ class TwoNodeForward(NamedTuple):
     out: float  # w2·s2
 
 
-def _fast_sigmoid(x):
-    # course.activations.sigmoid's overflow guard costs ten times the formula,
-    # and the slider calls this 2000 times per move: train_two_node silences
-    # the overflow itself, where large learning rates make it happen.
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def two_node_forward(w0: float, w1: float, w2: float, s0: float) -> TwoNodeForward:
     """s0 → x1 = w0·s0 → s1 = σ(x1) → x2 = w1·s1 → s2 = σ(x2) → out = w2·s2; floats or arrays."""
     x1 = w0 * s0
-    s1 = _fast_sigmoid(x1)
+    s1 = sigmoid(x1)
     x2 = w1 * s1
-    s2 = _fast_sigmoid(x2)
+    s2 = sigmoid(x2)
     return TwoNodeForward(x1, s1, x2, s2, w2 * s2)
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import jupytext
 import nbformat
 from jupytext.combine import combine_inputs_with_outputs
-from jupytext.compare import compare_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMAT = "md:myst"
@@ -60,27 +59,16 @@ def notebook_from_markdown(markdown: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def paired_text(markdown: Path) -> str:
+    """The .ipynb text the build writes for `markdown` (no outputs, its cell ids kept)."""
+    return jupytext.writes(notebook_from_markdown(markdown), fmt="ipynb")
+
+
 def sync(markdown: Path) -> bool:
     """Rewrite the .ipynb of `markdown` from it; True if the file changed."""
     ipynb = paired_ipynb(markdown)
-    text = jupytext.writes(notebook_from_markdown(markdown), fmt="ipynb")
+    text = paired_text(markdown)
     if ipynb.exists() and ipynb.read_text() == text:
         return False
     ipynb.write_text(text)
     return True
-
-
-def out_of_sync(markdown: Path) -> str | None:
-    """None if the committed .ipynb matches its .md, else what differs."""
-    ipynb = paired_ipynb(markdown)
-    if not ipynb.exists():
-        return f"{ipynb.name} is missing"
-    committed = nbformat.read(ipynb, as_version=4)
-    if any(c.get("outputs") or c.get("execution_count") for c in committed.cells if c.cell_type == "code"):
-        return f"{ipynb.name} is committed with outputs"
-    try:
-        compare_notebooks(committed, jupytext.read(markdown, fmt=FORMAT), fmt=FORMAT,
-                          allow_expected_differences=False)
-    except Exception as difference:  # noqa: BLE001 - jupytext raises several kinds
-        return f"{ipynb.name} differs from {markdown.name}: {difference}"
-    return None

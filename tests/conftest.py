@@ -1,6 +1,7 @@
 """Shared fixtures: a throwaway copy of the course, generated once per session."""
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -13,6 +14,10 @@ from instructor import notebooks
 ROOT = notebooks.ROOT
 # Every test course keeps its gradebook in its own folder, whatever the caller's environment says.
 os.environ.pop("NBGRADER_DB_URL", None)
+# JAX on the CPU for the whole session, set once here before any test module imports JAX (without
+# it JAX looks for accelerators and warns). Float64 is switched on only inside the oracle checks
+# (`jax.enable_x64`), so the Keras tests see JAX's defaults whatever order they run in.
+os.environ["JAX_PLATFORMS"] = "cpu"
 copy_course = notebooks.copy_course
 
 
@@ -47,3 +52,9 @@ def distribution(tmp_path_factory) -> Path:
                            "--classroom"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+@pytest.fixture(scope="module")
+def keras_network(request):
+    """The Keras twin the test module names in KERAS_TWIN, imported on first use (Keras is slow to import)."""
+    return importlib.import_module(request.module.KERAS_TWIN)

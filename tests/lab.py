@@ -110,7 +110,7 @@ class Slider:
 
     index: int
     status: str
-    has_image: bool
+    has_image: bool  # a decoded picture on the page (an <img> without one has no natural width)
 
 
 @dataclass
@@ -119,6 +119,7 @@ class NotebookRun:
     errors: list[str] = field(default_factory=list)      # error and stderr outputs, as shown
     widget_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    errors_by_cell: dict[int, list[str]] = field(default_factory=dict)  # cell index -> its errors
 
 
 # In-page helpers. A slider's VBox holds [HBox(slider, box), status, image].
@@ -152,7 +153,8 @@ class Notebook:
     def __init__(self, page, lab: JupyterLab, path: str):
         self.page, self.lab, self.path = page, lab, path
 
-    def open(self, timeout: float = 90) -> "Notebook":
+    def open(self, timeout: float = 90, cells: int | None = None) -> "Notebook":
+        """Open the notebook and wait for its kernel, and for all its cells (`cells` of them, if given)."""
         self.page.goto(self.lab.url(self.path))
         self.page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell",
                                     timeout=timeout * 1000)
@@ -161,6 +163,11 @@ class Notebook:
             "() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
             ".some(e => /\\| Idle/.test(e.textContent))", timeout=timeout * 1000)
         # Long notebooks are attached a batch of cells at a time: wait until all are there.
+        if cells is not None:
+            self.page.wait_for_function(
+                "n => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')"
+                ".length === n", arg=cells, timeout=timeout * 1000)
+            return self
         count, stable_since = -1, time.monotonic()
         while time.monotonic() - stable_since < 1.5:
             if self.cells.count() != count:
@@ -187,7 +194,15 @@ class Notebook:
                     timeout=timeout_per_cell * 1000)
         self.page.wait_for_timeout(300)  # widget views render after their output arrives
         return NotebookRun(cells=count, errors=self.error_outputs(), widget_errors=self.widget_errors(),
-                           seconds=time.perf_counter() - start)
+                           seconds=time.perf_counter() - start, errors_by_cell=self.errors_by_cell())
+
+    def errors_by_cell(self) -> dict[int, list[str]]:
+        """{cell index on the page: the error and stderr outputs it shows}, for cells showing any."""
+        found = self.page.eval_on_selector_all(
+            ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell",
+            "cells => cells.map(cell => [...cell.querySelectorAll('.jp-OutputArea-output"
+            "[data-mime-type=\"application/vnd.jupyter.stderr\"]')].map(e => e.textContent))")
+        return {index: texts for index, texts in enumerate(found) if texts}
 
     def error_outputs(self) -> list[str]:
         return self.page.eval_on_selector_all(
@@ -202,7 +217,7 @@ class Notebook:
     def sliders(self) -> list[Slider]:
         found = self.page.evaluate(f"""() => ({_SLIDER_BOXES})().map(box => ({{
             status: box.querySelector('.widget-html')?.textContent ?? '',
-            has_image: !!box.querySelector('img')?.src }}))""")
+            has_image: (box.querySelector('img')?.naturalWidth ?? 0) > 0 }}))""")
         return [Slider(index, item["status"], item["has_image"]) for index, item in enumerate(found)]
 
     def _box(self, index: int):
@@ -240,16 +255,49 @@ class Notebook:
         self.page.wait_for_function("() => window.__latency !== null", timeout=timeout * 1000)
         return float(self.page.evaluate("() => window.__latency"))
 
-    def type_learning_rate(self, index: int, text: str) -> str:
-        """Type `text` into the slider's box and press Enter; returns the status line after."""
+    def type_learning_rate(self, index: int, text: str, timeout: float = 30) -> str:
+        """Type `text` into the slider's box and press Enter; returns the status line after.
+
+        Raises Playwright's TimeoutError if the status line does not change: every typed value
+        gets an answer (a redraw or a message).
+        """
         box = self._box(index)
         before = self.status(index)
         field_ = box.locator(".widget-text input")
         field_.fill(text)
         field_.press("Enter")
-        with contextlib.suppress(Exception):
-            self.page.wait_for_function(
-                "([i, before]) => { const b = (" + _SLIDER_BOXES + ")()[i];"
-                " return b.querySelector('.widget-html').textContent !== before; }",
-                arg=[index, before], timeout=10_000)
+        self.wait_for_status_change(index, before, timeout)
         return self.status(index)
+
+    def settle(self, index: int, quiet: float = 1.0, timeout: float = 60) -> None:
+        """Until the kernel is idle and slider `index`'s status has not changed for `quiet` seconds.
+
+        A drag sends many values (continuous updates); their redraws may arrive long after the
+        mouse is released, and must not be taken for the answer to what is typed next.
+        """
+        deadline, last, since = time.monotonic() + timeout, None, time.monotonic()
+        while time.monotonic() < deadline:
+            idle = self.page.evaluate("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+                                      ".some(e => /\\| Idle/.test(e.textContent))")
+            now = (idle, self.status(index))
+            if now != last:
+                last, since = now, time.monotonic()
+            elif idle and time.monotonic() - since >= quiet:
+                return
+            self.page.wait_for_timeout(100)
+        raise TimeoutError(f"slider {index} kept changing (or the kernel stayed busy) for {timeout} s")
+
+    def wait_for_status_change(self, index: int, before: str, timeout: float = 30) -> None:
+        """Until slider `index`'s status line differs from `before` (TimeoutError after `timeout` s)."""
+        self.page.wait_for_function(
+            "([i, before]) => { const b = (" + _SLIDER_BOXES + ")()[i];"
+            " return b.querySelector('.widget-html').textContent !== before; }",
+            arg=[index, before], timeout=timeout * 1000)
+
+    def slider_state(self, index: int) -> dict:
+        """What the page shows of slider `index`: the handle's position (log10 of η, and the
+        track's ends, from noUiSlider's aria attributes) and the text in its box."""
+        box = self._box(index)
+        handle = box.locator(".noUi-handle")
+        return {name: float(handle.get_attribute(f"aria-value{name}")) for name in ("now", "min", "max")} | {
+            "box": box.locator(".widget-text input").input_value()}

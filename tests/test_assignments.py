@@ -3,31 +3,27 @@
 Each assignment has a spec module, tests/spec_<assignment>.py, with
 - ORACLES: for every graded check, a way to verify its reference;
 - SLIP: a classic mistake (edits to the solution) and the cells it must fail;
-- EXPECTED_OUTPUTS: text the executed source notebook must display.
+- EXPECTED_OUTPUTS: the seeds' numbers the executed source notebook must display;
+- REGRESSION_GUARDS: the course's own outputs as they print today (no seed prints them).
 """
 from __future__ import annotations
 
 import html
 import importlib
-import os
 import re
-from pathlib import Path
+import zlib
 
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
+import jax
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
 
-import jax  # noqa: E402
-import nbformat  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
-
-from course import checks, gradcheck  # noqa: E402
-from instructor import gradebook, lint, notebooks, references, submissions  # noqa: E402
-from instructor.verify import expected_checks  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
-from tests.oracles import GradientOracle, ValueOracle  # noqa: E402
-
-jax.config.update("jax_enable_x64", True)
+from course import checks, gradcheck
+from instructor import gradebook, lint, notebooks, references, submissions
+from instructor.verify import expected_checks, verify_record
+from tests.conftest import ROOT
+from tests.oracles import GradientOracle, ValueOracle
 
 ASSIGNMENTS = notebooks.assignments()
 ARTIFACTS = ROOT / "artifacts"
@@ -62,41 +58,121 @@ def _as_arrays(values) -> list[np.ndarray]:
     return [np.asarray(v, dtype=float) for v in values]
 
 
+def _calls(check: str, function):
+    """(case, oracle context, the function's outputs) for every hidden case of `check`."""
+    oracle = spec(check_assignment(check)).ORACLES[check]
+    spec_cases, cases = checks.cases_for(check)
+    rng = np.random.default_rng(zlib.crc32(check.encode()))  # the chain's random networks, seeded
+    for case in cases:
+        if isinstance(oracle, ValueOracle):
+            args, context = case.args, case.args
+        else:
+            args, context = oracle.arguments(case.args, rng)
+        yield case, context, _as_arrays(checks.split_outputs(function(*args), spec_cases.outputs, check))
+
+
+def check_assignment(check: str) -> str:
+    return next(a for a, c in ALL_CHECKS if c == check)
+
+
+def _paired(names, expected: list[np.ndarray], got: list[np.ndarray], where: str, problems: list[str]):
+    """(name, expected, got) for each output, if both have as many outputs of the same shapes; else
+    none, and `problems` says why."""
+    names = list(names)
+    if not len(got) == len(expected) == len(names):
+        problems.append(f"{where}: {len(got)} outputs, the oracle has {len(expected)}")
+        return []
+    wrong = [f"{where}: {n} has shape {g.shape}, the oracle's {e.shape}"
+             for n, e, g in zip(names, expected, got) if g.shape != e.shape]
+    problems += wrong
+    return [] if wrong else list(zip(names, expected, got, strict=True))
+
+
+def finite_difference_problems(check: str, function) -> list[str]:
+    """Where `function` disagrees with its oracle: finite differences of the loss, or the ValueOracle."""
+    oracle = spec(check_assignment(check)).ORACLES[check]
+    problems = []
+    for case, context, got in _calls(check, function):
+        where = f"{check}, {case.description}"
+        if isinstance(oracle, ValueOracle):
+            expected = _as_arrays(oracle.expected(*context))
+            for name, e, g in _paired(range(len(expected)), expected, got, where, problems):
+                if not np.allclose(g, e, rtol=1e-12, atol=1e-15):
+                    problems.append(f"{where}: output {name} differs from the independent implementation")
+            continue
+        if case.large:  # too many weights for finite differences, by design: JAX checks it
+            continue
+        params = oracle.params(*context)
+        numerical = gradcheck.numerical_gradient(lambda p: oracle.loss(p, *context), params)
+        for name, n, g in _paired(numerical, _as_arrays(numerical.values()), got, where, problems):
+            error = gradcheck.relative_errors(oracle.sign * g, n).max()
+            if not error < 1e-7:
+                problems.append(f"{where}: d/d{name} relative error {error:.1e}")
+    return problems
+
+
+def autodiff_problems(check: str, function) -> list[str]:
+    """Where `function` disagrees with JAX's gradient of its oracle's loss (float64, locally)."""
+    oracle = spec(check_assignment(check)).ORACLES[check]
+    problems = []
+    with jax.enable_x64(True):
+        for case, context, got in _calls(check, function):
+            params = {k: jax.numpy.asarray(v, dtype=jax.numpy.float64) for k, v in oracle.params(*context).items()}
+            autodiff = jax.grad(lambda p: oracle.jax_loss(p, *context))(params)
+            # jax returns dicts with sorted keys: match the reference's outputs by name.
+            expected = [np.asarray(autodiff[name]) for name in params]
+            for name, e, g in _paired(params, expected, got, f"{check}, {case.description}", problems):
+                if not np.allclose(oracle.sign * g, e, rtol=1e-9, atol=1e-12):
+                    problems.append(f"{check}, {case.description}: d/d{name} differs from JAX's by "
+                                    f"{np.max(np.abs(oracle.sign * g - e)):.1e}")
+    return problems
+
+
 @pytest.mark.parametrize("assignment,check", ALL_CHECKS, ids=[c for _, c in ALL_CHECKS])
 def test_reference_agrees_with_finite_differences(assignment, check):
-    oracle = spec(assignment).ORACLES[check]
-    spec_cases, cases = checks.cases_for(check)
-    reference = references.reference(check)
-    for case in cases:
-        got = _as_arrays(checks.split_outputs(reference(*case.args), spec_cases.outputs, check))
-        if isinstance(oracle, ValueOracle):
-            for g, e in zip(got, _as_arrays(oracle.expected(*case.args))):
-                np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15, err_msg=case.description)
-            continue
-        if case.large:  # too many weights for finite differences, by design; JAX checks it below
-            continue
-        params = oracle.params(*case.args)
-        numerical = gradcheck.numerical_gradient(lambda p: oracle.loss(p, *case.args), params)
-        for (name, n), g in zip(numerical.items(), got):
-            error = gradcheck.relative_errors(oracle.sign * g, n)
-            assert error.max() < 1e-7, (f"{check}, {case.description}: d/d{name} relative error "
-                                        f"{error.max():.1e}")
+    problems = finite_difference_problems(check, references.reference(check))
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("assignment,check", GRADIENT_CHECKS, ids=[c for _, c in GRADIENT_CHECKS])
 def test_reference_agrees_with_jax_autodiff(assignment, check):
-    oracle = spec(assignment).ORACLES[check]
+    problems = autodiff_problems(check, references.reference(check))
+    assert not problems, "\n".join(problems)
+
+
+SLIP_CASES = [(check, hint) for _, check in ALL_CHECKS for hint in references.slips(check)]
+
+
+@pytest.mark.parametrize("check,hint", SLIP_CASES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(SLIP_CASES)])
+def test_the_oracles_reject_every_known_slip(check, hint):
+    """The oracles can fail: each known wrong variant of a reference disagrees with them."""
+    slip = references.slips(check)[hint]
+    assert finite_difference_problems(check, slip), f"finite differences accept the slip: {hint}"
+    if (check_assignment(check), check) in GRADIENT_CHECKS:
+        assert autodiff_problems(check, slip), f"JAX accepts the slip: {hint}"
+
+
+def _record_of(check: str, function) -> dict:
+    """The record a hidden test makes of `function`'s answers."""
     spec_cases, cases = checks.cases_for(check)
+    return {"check": check, "results": [checks.run_case(function, case, spec_cases.outputs) for case in cases]}
+
+
+@pytest.mark.parametrize("assignment,check", ALL_CHECKS, ids=[c for _, c in ALL_CHECKS])
+def test_an_answer_that_only_fits_one_case_fails_the_hidden_tests(assignment, check):
+    """The README: numbers that only match the worked example do not pass (the hidden cases vary)."""
+    _, cases = checks.cases_for(check)
     reference = references.reference(check)
-    for case in cases:
-        got = _as_arrays(checks.split_outputs(reference(*case.args), spec_cases.outputs, check))
-        params = {k: jax.numpy.asarray(v, dtype=jax.numpy.float64)
-                  for k, v in oracle.params(*case.args).items()}
-        autodiff = jax.grad(lambda p: oracle.jax_loss(p, *case.args))(params)
-        # jax returns dicts with sorted keys: match the reference's outputs by name.
-        for name, g in zip(params, got):
-            np.testing.assert_allclose(oracle.sign * g, np.asarray(autodiff[name]), rtol=1e-9, atol=1e-12,
-                                       err_msg=f"{check}, {case.description}: d/d{name}")
+    remembered = reference(*cases[0].args)
+    assert verify_record(check, _record_of(check, lambda *args: remembered)), (
+        f"{check}: one remembered answer passes every hidden case")
+    assert verify_record(check, _record_of(check, reference)) == []
+
+
+@pytest.mark.parametrize("check,hint", SLIP_CASES, ids=[f"{c}-{i}" for i, (c, _) in enumerate(SLIP_CASES)])
+def test_every_known_slip_fails_the_hidden_tests_with_its_hint(check, hint):
+    problems = verify_record(check, _record_of(check, references.slips(check)[hint]))
+    assert problems and hint in "\n".join(problems), (hint, problems)
 
 
 def _output_text(notebook) -> str:
@@ -129,7 +205,10 @@ def test_source_notebook_executes_headless(assignment):
                     f"{where} wrote to stderr: {output.text[:500]}")
         text = _output_text(notebook)
         for expected in spec(assignment).EXPECTED_OUTPUTS:
-            assert expected in text, f"{path.name} does not display {expected!r}"
+            assert expected in text, f"{path.name} does not display the seed's {expected!r}"
+        for expected in spec(assignment).REGRESSION_GUARDS:
+            assert expected in text, (f"{path.name} no longer displays {expected!r} (a regression guard: "
+                                      f"if the change is intended, update tests/spec_{assignment}.py)")
 
 
 def _visible_text(html_page: str) -> str:
@@ -155,6 +234,11 @@ def test_round_trip_through_nbgrader(course, assignment):
 
     full = gradebook.scores(course, assignment, f"{assignment}-reference")
     assert full.total == full.max_total > 0, full.cells
+    # Autograde skips the demo cells (plots, Keras): none of them ran.
+    graded = nbformat.read(course / "autograded" / f"{assignment}-reference" / assignment / f"{name}.ipynb",
+                           as_version=4)
+    demos = [c for c in graded.cells if c.cell_type == "code" and "demo" in c.metadata.get("tags", [])]
+    assert demos and not [c for c in demos if c.outputs or c.execution_count], "autograde ran a demo cell"
     blank = gradebook.scores(course, assignment, f"{assignment}-blank")
     assert blank.total == 0, blank.cells
     slipped = gradebook.scores(course, assignment, f"{assignment}-slip")

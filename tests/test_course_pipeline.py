@@ -27,7 +27,11 @@ def test_every_assignment_has_a_notebook():
 
 @pytest.mark.parametrize("markdown", SOURCES, ids=lambda p: p.parent.name)
 def test_jupytext_pair_in_sync(markdown):
-    assert notebooks.out_of_sync(markdown) is None, notebooks.out_of_sync(markdown)
+    """The committed .ipynb is what the build would write from the .md: nothing to sync, no outputs."""
+    ipynb = notebooks.paired_ipynb(markdown)
+    assert ipynb.exists(), f"{ipynb.name} is missing"
+    assert ipynb.read_text() == notebooks.paired_text(markdown), (
+        f"{ipynb.name} differs from {markdown.name}: run `python -m instructor build`")
 
 
 @pytest.mark.parametrize("markdown", SOURCES, ids=lambda p: p.parent.name)

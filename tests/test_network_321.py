@@ -9,10 +9,7 @@ from course.network_321_figures import TrainingFigure
 from instructor.references import network_321 as reference
 
 
-@pytest.fixture(scope="module")
-def keras_network():
-    from course import network_321_keras
-    return network_321_keras
+KERAS_TWIN = "course.network_321_keras"  # the conftest's keras_network fixture
 
 
 def test_lecture_targets_come_from_the_true_weights():
@@ -37,9 +34,12 @@ def test_reference_gradient_equals_keras_autodiff(keras_network, seed, n, d, h):
     X, y = rng.normal(size=(n, d)), np.exp(rng.normal(0, 0.5, n))
     W1, w2 = rng.normal(0, 0.5, (d, h)), rng.normal(0, 0.5, h)
     autodiff = keras_network.autodiff_gradients(keras_network.build(W1, w2), X, y)
-    for ours, theirs in zip(reference.gradients(X, y, W1, w2), autodiff):
+    ours = reference.gradients(X, y, W1, w2)
+    assert len(autodiff) == len(ours) == 2
+    for mine, theirs in zip(ours, autodiff):
+        assert theirs.shape == mine.shape
         # float32 in Keras: agreement to about six significant digits of the largest entry.
-        assert np.max(np.abs(ours - theirs)) < 1e-5 * max(1.0, np.max(np.abs(ours)))
+        assert np.max(np.abs(mine - theirs)) < 1e-5 * max(1.0, np.max(np.abs(mine)))
 
 
 def test_keras_sgd_follows_the_numpy_trajectory(keras_network):

@@ -83,3 +83,43 @@ def test_instructor_commands_work_when_pasted(tmp_path):
     run(export)
     rows = [r for r in csv.DictReader(open(root / "grades.csv")) if r["assignment"] == assignment]
     assert len(rows) == 1 and float(rows[0]["score"]) == float(rows[0]["max_score"]) > 0, rows
+
+
+def _configured(config, section: str, name: str, default):
+    """`c.<section>.<name>` of nbgrader_config.py, or the trait's default when the file leaves it."""
+    return config[section][name] if name in config.get(section, {}) else default
+
+
+def test_the_limits_the_readme_states_are_the_ones_configured():
+    """A limit changed (or set to infinity) in the code or the config, and not in the README, fails here;
+    that each limit is enforced is tested in test_sandbox.py and test_hostile_submissions.py."""
+    from course import checks
+    from instructor.config import load_config
+    from instructor.execute import GradingExecute
+    from instructor.sandbox import SandboxedKernelManager
+
+    words = (r"at most (\d+) s per cell, (\d+) s per call of a graded function, (\d+) GB of memory and "
+             r"(\d+) kB of printed output per cell")
+    stated = re.search(words.replace(" ", r"\s+"), README)
+    assert stated, "the README no longer states the grading limits where the students read them"
+    per_cell, per_call, memory_gb, output_kb = map(int, stated.groups())
+    file_mb = int(re.search(r"(\d+)\s+MB\s+per\s+written\s+file", README).group(1))
+    config = load_config(ROOT)
+    assert _configured(config, "Execute", "timeout", None) == per_cell
+    assert checks.SECONDS_PER_CALL == per_call
+    memory_mb = _configured(config, "GradingExecute", "memory_limit_mb", GradingExecute.memory_limit_mb.default_value)
+    assert memory_mb == memory_gb * 1024
+    assert SandboxedKernelManager.memory_limit_mb.default_value == memory_gb * 1024
+    assert _configured(config, "GradingExecute", "max_output_bytes",
+                       GradingExecute.max_output_bytes.default_value) == output_kb * 1000
+    assert SandboxedKernelManager.file_size_limit_mb.default_value == file_mb
+
+
+def test_every_test_the_claims_table_names_exists():
+    """tests/README.md maps each README claim to tests: none of them may be renamed away."""
+    table = (ROOT / "tests" / "README.md").read_text()
+    named = set(re.findall(r"`(test_\w+\.py)::(test_\w+)`", table))
+    assert len(named) > 40, "the claims table names almost no test"
+    missing = [f"{module}::{test}" for module, test in sorted(named)
+               if not re.search(rf"^def {test}\(", (ROOT / "tests" / module).read_text(), re.M)]
+    assert not missing, f"tests/README.md names tests that do not exist: {missing}"

@@ -5,32 +5,31 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from course import checks, data, gradcheck, plots
 from course import sigmoid_networks as sn
+from course.activations import sigmoid
 from course.sigmoid_networks_figures import TwoNodeFigure, describe
 from instructor import references
 from instructor.references import sigmoid_networks as reference
 from instructor.verify import verify_record
 
 
-def _sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
 def test_the_lectures_two_node_numbers():
+    """Seed 003's print(s) and print(out), from the course's own sigmoid and forward pass."""
     start = data.TWO_NODE
-    assert str(_sigmoid(0.5)) == "0.6224593312018546"
+    assert str(float(sigmoid(0.5))) == "0.6224593312018546"
     forward = sn.two_node_forward(start["w0"], start["w1"], start["w2"], start["s0"])
     assert float(forward.out) == 0.36375380675182073
 
 
 def test_sequential_variant_is_the_lectures_loop_to_the_last_digit():
-    """Lecture 003's loop, as written there, against train_two_node(sequential=True)."""
+    """Lecture 003's loop, as written there (scipy's sigmoid), against train_two_node(sequential=True)."""
     w0, w1, w2, s0, target, alpha = 2.0, 1.0, 0.5, 2.0, 0.7, 0.1
     for _ in range(1000):
-        s1 = _sigmoid(w0 * s0)
-        s2 = _sigmoid(w1 * s1)
+        s1 = expit(w0 * s0)
+        s2 = expit(w1 * s1)
         out = w2 * s2
         w2 = w2 - alpha * (out - target) * s2
         w1 = w1 - alpha * (out - target) * (w2 * s2 * (1 - s2) * s1)
@@ -46,7 +45,10 @@ def test_gradient_descent_moves_every_weight_from_the_same_point():
     gradients = reference.two_node_gradients(2.0, 1.0, 0.5, 2.0, 0.7)
     np.testing.assert_allclose([run.w0[1], run.w1[1], run.w2[1]],
                                np.array([2.0, 1.0, 0.5]) - 0.3 * np.array(gradients), rtol=1e-15)
-    np.testing.assert_allclose(run.loss, 0.5 * (run.out - 0.7) ** 2)
+    # Each recorded loss is E at that step's weights, computed here from the weights alone.
+    weights = np.array([run.w0, run.w1, run.w2])
+    np.testing.assert_allclose(run.loss, 0.5 * (weights[2] * expit(weights[1] * expit(weights[0] * 2.0)) - 0.7) ** 2,
+                               rtol=1e-12)
 
 
 @pytest.mark.parametrize("learning_rate", [30.0, 100.0, 1e4])
@@ -114,8 +116,8 @@ def test_vectorised_training_is_the_lectures_record_by_record_loop():
         del_w_input_hidden = np.zeros_like(weights_input_hidden)
         del_w_hidden_output = np.zeros_like(weights_hidden_output)
         for x, y in zip(features, targets):
-            hidden_output = _sigmoid(x @ weights_input_hidden)
-            output = _sigmoid(hidden_output @ weights_hidden_output)
+            hidden_output = expit(x @ weights_input_hidden)
+            output = expit(hidden_output @ weights_hidden_output)
             output_error = (y - output) * output * (1 - output)
             hidden_error = output_error * weights_hidden_output * hidden_output * (1 - hidden_output)
             del_w_hidden_output += output_error * hidden_output
@@ -125,7 +127,7 @@ def test_vectorised_training_is_the_lectures_record_by_record_loop():
     np.testing.assert_allclose(run.weights_input_hidden, weights_input_hidden, rtol=1e-12)
     np.testing.assert_allclose(run.weights_hidden_output, weights_hidden_output, rtol=1e-12)
     # The training loss is over every training record (the lecture's uses the last record only).
-    _, output = sn.hidden_layer_forward(features, weights_input_hidden, weights_hidden_output)
+    output = expit(expit(features @ weights_input_hidden) @ weights_hidden_output)
     assert run.train_loss[-1] == pytest.approx(np.mean((targets - output) ** 2), rel=1e-12)
 
 
@@ -155,15 +157,6 @@ def test_hidden_cases_cover_widths_batches_and_more_than_the_worked_example():
 def _record_of(check: str, function) -> dict:
     spec, cases = checks.cases_for(check)
     return {"check": check, "results": [checks.run_case(function, case, spec.outputs) for case in cases]}
-
-
-@pytest.mark.parametrize("function", sorted(sn.SLIPS))
-def test_every_known_slip_fails_with_its_hint(function):
-    check = f"sigmoid_networks.{function}"
-    assert verify_record(check, _record_of(check, getattr(reference, function))) == []
-    for hint, slip in references.slips(check).items():
-        problems = verify_record(check, _record_of(check, slip))
-        assert problems and hint in "\n".join(problems), (hint, problems)
 
 
 def test_hard_coding_the_worked_example_fails_the_hidden_cases():
