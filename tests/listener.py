@@ -1,4 +1,5 @@
-"""What the grading tests share: a TCP listener that counts who reaches it, and bwrap required under CI."""
+"""What the grading tests share: bwrap required under CI, a TCP listener that counts who reaches it, and
+the text a graded cell shows."""
 from __future__ import annotations
 
 import os
@@ -44,3 +45,12 @@ class Listener:
         self.running = False
         self.thread.join()
         self.server.close()
+
+
+def outputs_text(cell) -> str:
+    """Everything a cell's outputs show as text: streams, errors and their tracebacks, text/* data."""
+    parts = []
+    for output in cell.get("outputs", []):
+        parts += [output.get("text", ""), output.get("evalue", "")] + list(output.get("traceback", []))
+        parts += [str(v) for k, v in output.get("data", {}).items() if k.startswith("text/")]
+    return "\n".join(parts)

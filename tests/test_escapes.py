@@ -41,7 +41,7 @@ from instructor import case_keys, gradebook, intake, references, submissions
 from instructor.autograde import autograde
 from instructor.config import load_config
 from tests.conftest import ROOT, copy_course
-from tests.listener import require_bwrap
+from tests.listener import outputs_text as _outputs_text, require_bwrap
 
 require_bwrap()
 pytestmark = pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFieldWarning")
@@ -394,14 +394,6 @@ def graded(request, tmp_path_factory):
     yield {"root": root, "name": name, "path": path_name, "cases": {c.student: c for c in cases},
            "outcomes": outcomes, "out": out.getvalue(), "before": before, "watched": watched, "skip": skip,
            "honest": honest, "feedback": feedback, "released": released, "places": places}
-
-
-def _outputs_text(cell) -> str:
-    parts = []
-    for output in cell.get("outputs", []):
-        parts += [output.get("text", ""), output.get("evalue", "")] + list(output.get("traceback", []))
-        parts += [str(v) for k, v in output.get("data", {}).items() if k.startswith("text/")]
-    return "\n".join(parts)
 
 
 def _graded_notebook(graded, student):

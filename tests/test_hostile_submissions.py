@@ -34,7 +34,7 @@ from nbformat.v4 import new_code_cell
 from instructor import gradebook, intake, notebooks, submissions
 from instructor.autograde import autograde
 from tests.conftest import copy_course
-from tests.listener import Listener, require_bwrap
+from tests.listener import Listener, outputs_text as _outputs_text, require_bwrap
 
 require_bwrap()
 
@@ -410,14 +410,6 @@ def graded(tmp_path_factory):
     yield {"root": root, "name": name, "hostile": {c.student: c for c in hostile},
            "outcomes": {o.student: o for o in outcomes}, "before": before, "digests": digests,
            "listener": listener}
-
-
-def _outputs_text(cell) -> str:
-    parts = []
-    for output in cell.get("outputs", []):
-        parts += [output.get("text", ""), output.get("evalue", "")] + list(output.get("traceback", []))
-        parts += [str(v) for k, v in output.get("data", {}).items() if k.startswith("text/")]
-    return "\n".join(parts)
 
 
 @pytest.mark.parametrize("student", [c.student for c in corpus(0)])
