@@ -123,3 +123,49 @@ def test_every_test_the_claims_table_names_exists():
     missing = [f"{module}::{test}" for module, test in sorted(named)
                if not re.search(rf"^def {test}\(", (ROOT / "tests" / module).read_text(), re.M)]
     assert not missing, f"tests/README.md names tests that do not exist: {missing}"
+
+
+def test_bootstrap_skips_what_has_not_changed():
+    """A second `bash bootstrap.sh setup` installs nothing: the test install already serves it."""
+    done = subprocess.run(["bash", "bootstrap.sh", "setup"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "installing" not in done.stdout + done.stderr and "creating .venv" not in done.stdout
+
+
+def test_nbgrader_validate_exits_0_whatever_it_finds(course):
+    """Why the build uses nbgrader's Validator, not its command: the command passes a notebook that fails."""
+    from instructor.build import _validator
+
+    root = course.generated("a1_linear_regression")
+    blank = root / "release" / "a1_linear_regression" / "linear_regression.ipynb"
+    nbgrader = ROOT / ".venv" / "bin" / "nbgrader"
+    done = subprocess.run([str(nbgrader), "validate", str(blank)], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and "VALIDATION FAILED" in done.stdout + done.stderr, done.stdout[-2000:]
+    assert _validator(root, invert=False).validate(str(blank))["failed"]
+
+
+def test_the_exchange_is_in_the_course_folder_unless_named(monkeypatch):
+    from instructor.config import load_config
+
+    monkeypatch.delenv("NBGRADER_EXCHANGE", raising=False)
+    assert load_config(ROOT).Exchange.root == str(ROOT / ".exchange")
+    monkeypatch.setenv("NBGRADER_EXCHANGE", "/srv/elsewhere")
+    assert load_config(ROOT).Exchange.root == "/srv/elsewhere"
+
+
+def test_under_ci_a_missing_bwrap_or_browser_fails_the_run(tmp_path):
+    """With neither on PATH (nor where the test looks), CI=true turns the skip into a failure."""
+    probe = tmp_path / "test_probe.py"
+    probe.write_text("import tests.test_sandbox\n\ndef test_nothing():\n    pass\n")
+    env = {**os.environ, "CI": "true", "PATH": str(tmp_path)}
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(probe), "--rootdir", str(ROOT)], cwd=ROOT, capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode != 0 and "bubblewrap (bwrap) is missing" in done.stdout, done.stdout[-2000:]
+    probe.write_text("import tests.test_browser\n\ndef test_nothing():\n    pass\n")
+    env["BACKPROP_CHROMIUM"] = str(tmp_path / "no-chromium")
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(probe), "--rootdir", str(ROOT)], cwd=ROOT, capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode != 0 and "the browser test cannot run" in done.stdout, done.stdout[-2000:]
