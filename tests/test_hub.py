@@ -51,7 +51,9 @@ HOSTILE = {"observation_gradient": (
     "          '/home/*/*/*.ipynb', '/opt/*/exchange/*/inbound/*', '/opt/*/hub/*') for p in glob.glob(pattern)]\n"
     "print('STOLEN', stolen)\n"
     "def observation_gradient(w, b, x, y):\n    return (0.0, 0.0)\n")}
-STUDENTS = {"bp-ada": CORRECT, "bp-bob": PARTLY, "bp-eve": HOSTILE}
+# Bob's first try answers only the first exercise (2 points); he resubmits PARTLY later.
+FIRST_TRY = {"observation_gradient": CORRECT["observation_gradient"]}
+STUDENTS = {"bp-ada": CORRECT, "bp-bob": FIRST_TRY, "bp-eve": HOSTILE}
 EXPECTED_SCORES = {"bp-ada": 6.0, "bp-bob": 3.0, "bp-eve": 0.0}
 
 
@@ -286,16 +288,17 @@ def test_a_class_through_the_hub(hub):
             page.locator("#submitted_assignments_list").get_by_text(ASSIGNMENT).wait_for(timeout=60_000)
             _shot(page, f"{user}-submitted")
 
-        # Bob resubmits a correct batch gradient: collect must pick up the newer submission.
+        # Collected once; then Bob, who first answered only the first exercise, resubmits the rest:
+        # collecting again must take his newer submission (collect --update, in the server's config).
+        instructor(f"{PREFIX}/bin/nbgrader", "collect", ASSIGNMENT)
         bob = pages["bp-bob"]
-        _answer(bob, hub, "bp-bob", {"batch_gradient": CORRECT["batch_gradient"]})
-        _answer(bob, hub, "bp-bob", PARTLY)  # and thinks better of it: the last one counts
+        _answer(bob, hub, "bp-bob", PARTLY)
         _open_assignment_list(bob)
         bob.locator("#fetched_assignments_list").get_by_role("button", name="Submit").click()
         bob.wait_for_function("() => document.querySelectorAll('#submitted_assignments_list .list_item').length >= 2",
                               timeout=60_000)
-
-        instructor(f"{PREFIX}/bin/nbgrader", "collect", ASSIGNMENT)
+        collected = instructor(f"{PREFIX}/bin/nbgrader", "collect", ASSIGNMENT)
+        assert "Updating submission: bp-bob" in collected, collected
         graded = instructor(f"{PREFIX}/bin/instructor", "autograde", ASSIGNMENT, timeout=900)
         instructor(f"{PREFIX}/bin/nbgrader", "generate_feedback", ASSIGNMENT, "--force")
         instructor(f"{PREFIX}/bin/nbgrader", "release_feedback", ASSIGNMENT)
@@ -365,10 +368,11 @@ def test_a_student_cannot_read_what_is_not_theirs(hub):
         "writing into the students' environment": f"touch {PREFIX}/venv/lib/python3.11/site-packages/x.py",
         "importing the instructor package": f"{PREFIX}/venv/bin/python -c 'import instructor'",
     }
-    if ada_submissions:
-        probes["removing another's submission"] = f"rm -rf '{ada_submissions[0]}'"
     allowed = [what for what, command in probes.items() if not _fails(eve, command)]
     assert not allowed, f"bp-eve could: {allowed}"
+    # nbgrader makes each submission folder writable by everyone (0777): what protects it is a name
+    # nobody can list (above) or guess (a random 12-character suffix, 72 bits).
+    assert ada_submissions and all(re.fullmatch(r"[\w-]{12}", p.name.rsplit("+", 1)[1]) for p in ada_submissions)
     # The shell is not simply broken: Eve reads her own work and the released notebook.
     assert not _fails(eve, f"cat /home/bp-eve/{NOTEBOOK} > /dev/null")
     assert not _fails(eve, f"cat {PREFIX}/exchange/backprop/outbound/{NOTEBOOK} > /dev/null")
@@ -416,7 +420,7 @@ def test_collect_takes_no_forged_submission_and_no_planted_link(hub):
     script = (f"mkdir '{forged}' && echo '{future}' > '{forged}/timestamp.txt' && echo '{{}}' > '{forged}/linear_regression.ipynb'"
               f" && ln -s /home/bp-eve '{linked}'"
               f" && mkdir '{own}' && echo '{future}' > '{own}/timestamp.txt'"
-              f" && cp /home/bp-eve/{NOTEBOOK} '{own}/' && ln -s '{solutions}' '{own}/solutions.md'")
+              f" && cp /home/bp-eve/{NOTEBOOK} '{own}/' && ln -s '{solutions}' '{own}/solutions.txt'")
     planted = as_user("bp-eve", script)
     assert planted.returncode == 0, planted.stderr
     collected = as_user(INSTRUCTOR, f"{PREFIX}/bin/nbgrader", "collect", ASSIGNMENT)
@@ -425,4 +429,4 @@ def test_collect_takes_no_forged_submission_and_no_planted_link(hub):
     assert (submitted / "bp-ada" / NOTEBOOK).read_bytes() == ada_before
     eve = submitted / "bp-eve" / ASSIGNMENT
     assert (eve / "timestamp.txt").read_text().strip() == future  # her own newer submission was taken
-    assert not (eve / "solutions.md").exists() and not (eve / "solutions.md").is_symlink()
+    assert not (eve / "solutions.txt").exists() and not (eve / "solutions.txt").is_symlink()
