@@ -211,7 +211,7 @@ class Server:
         os.chmod(secret, 0o600)
         # Read by every user's nbgrader (a Jupyter config folder of the venv): the shared exchange.
         _write(self.venv / "etc" / "jupyter" / "nbgrader_config.py", _NBGRADER_SYSTEM.format(
-            course_id=COURSE_ID, exchange=self.exchange), 0o644)
+            course_id=COURSE_ID, exchange=self.exchange, late_penalty=settings["late_penalty"]), 0o644)
         _write(self.etc / "student" / "jupyter_server_config.json", json.dumps(
             {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_DISABLED_SERVER}}},
             indent=2) + "\n", 0o644)
@@ -223,36 +223,30 @@ class Server:
             indent=2) + "\n", 0o644)
         for command, program in (("nbgrader", f'"{self.venv}/bin/nbgrader"'),
                                  ("instructor", f'"{self.venv}/bin/python" -m instructor')):
+            # Graders only: a PostgreSQL URL may carry a password.
             _write(self.bin / command, _WRAPPER.format(course=self.course, exchange=self.exchange, etc=self.etc,
-                                                       db_url=settings["db_url"], program=program), 0o755)
+                                                       db_url=settings["db_url"], program=program), 0o750)
+            os.chown(self.bin / command, -1, grp.getgrnam(settings["graders_group"]).gr_gid)
 
     def make_exchange(self) -> None:
         self.exchange.mkdir(parents=True, exist_ok=True)
         os.chmod(self.exchange, 0o1777)  # nbgrader's docs: world-writable; sticky, so nobody removes another's
 
     def add_to_gradebook(self, people: list[Person], db_url: str) -> None:
-        """The roster's students, with names and emails, and every assignment, in the gradebook."""
-        script = (
-            "import json, sys\n"
-            "from nbgrader.api import Gradebook\n"
-            "from instructor.build import generate\n"
-            "from pathlib import Path\n"
-            "people, assignments = json.loads(sys.argv[1]), json.loads(sys.argv[2])\n"
-            "with Gradebook(sys.argv[3]) as gb:\n"
-            "    for p in people:\n"
-            "        gb.update_or_create_student(p['username'], first_name=p['first_name'],"
-            " last_name=p['last_name'], email=p['email'])\n"
-            "    known = {a.name for a in gb.assignments}\n"
-            "for a in assignments:\n"
-            "    if a not in known:\n"
-            "        problems = generate(Path.cwd(), a)\n"
-            "        if problems: sys.exit('\\n'.join(problems))\n")
+        """The roster's students, with their names and emails, in the gradebook.
+
+        Assignments enter it when an instructor generates them (nbgrader generate_assignment),
+        so that formgrader's totals count only the assignments of the term so far.
+        """
+        script = ("import json, sys\nfrom nbgrader.api import Gradebook\n"
+                  "with Gradebook(sys.argv[2]) as gb:\n"
+                  "    for p in json.loads(sys.argv[1]):\n"
+                  "        gb.update_or_create_student(p['username'], first_name=p['first_name'],"
+                  " last_name=p['last_name'], email=p['email'])\n")
         students = [p.__dict__ for p in people if p.role == "student"]
-        log(f"gradebook: {len(students)} students (names and emails); assignments generated if new")
-        env = {**os.environ, "NBGRADER_EXCHANGE": str(self.exchange), "NBGRADER_DB_URL": db_url,
-               "PATH": f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
-        _run([str(self.venv / "bin" / "python"), "-c", script, json.dumps(students),
-              json.dumps(notebooks.assignments(self.course)), db_url], cwd=self.course, env=env)
+        log(f"gradebook: {len(students)} students, with names and emails ({db_url})")
+        env = {**os.environ, "PATH": f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+        _run([str(self.venv / "bin" / "python"), "-c", script, json.dumps(students), db_url], cwd=self.course, env=env)
 
 
 def _digest(*paths: Path) -> str:
@@ -293,6 +287,9 @@ c.Exchange.root = "{exchange}"
 c.ExchangeCollect.update = True
 # Submissions sit in an inbound folder nobody but the instructor can list, under names nobody can guess.
 c.ExchangeSubmit.add_random_string = True
+# A submission after its assignment's due date (nbgrader db assignment add A --duedate=...) is marked late;
+# "zero" takes every point of a late submission, "none" only marks it.
+c.LateSubmissionPlugin.penalty_method = "{late_penalty}"
 '''
 
 _NBGRADER_GRADERS = '''"""nbgrader for graders on the class server (written by instructor/server.py)."""
@@ -302,6 +299,8 @@ c = get_config()  # noqa: F821
 load_subconfig("{course}/nbgrader_config.py")  # noqa: F821
 # Collect neither links nor a submission in another student's name (instructor/exchange.py).
 c.ExchangeFactory.collect = "instructor.exchange.LinkFreeCollect"
+# `nbgrader export` lists released assignments only: no 0 for an assignment nobody could submit yet.
+c.ExportApp.plugin_class = "instructor.export.ReleasedCsvExport"
 '''
 
 _WRAPPER = '''#!/bin/sh
@@ -345,7 +344,10 @@ def _check_accounts(people: list[Person], managed: set[str]) -> None:
 def _create_accounts(server: Server, people: list[Person], group: str) -> None:
     """Create the missing accounts; on any failure remove the ones this run made (no partial setup)."""
     managed, created, passwords = server.managed_accounts(), [], []
+    new_group = not _group_exists(group)
     try:
+        if new_group:
+            _run(["groupadd", group])
         for person in people:
             if person.username in managed:
                 continue
@@ -367,6 +369,8 @@ def _create_accounts(server: Server, people: list[Person], group: str) -> None:
     except BaseException:
         for username in created:
             subprocess.run(["userdel", "--remove", username], capture_output=True)
+        if new_group:
+            subprocess.run(["groupdel", group], capture_output=True)
         raise
     if passwords:
         old = server.passwords_path.read_text() if server.passwords_path.exists() else "username,password\n"
@@ -377,8 +381,10 @@ def _create_accounts(server: Server, people: list[Person], group: str) -> None:
 
 
 def install(roster: Path, prefix: Path, port: int, ip: str, db_url: str | None, cull_timeout: int,
-            group: str = f"nbgrader-{COURSE_ID}") -> int:
+            group: str = f"nbgrader-{COURSE_ID}", late_penalty: str = "none") -> int:
     people = read_roster(roster)
+    if db_url and db_url.startswith("postgresql://"):
+        db_url = "postgresql+psycopg2://" + db_url[len("postgresql://"):]  # SQLAlchemy 2.1 would want psycopg 3
     server = Server(prefix)
     _check_prerequisites()
     _check_accounts(people, server.managed_accounts())
@@ -386,7 +392,7 @@ def install(roster: Path, prefix: Path, port: int, ip: str, db_url: str | None, 
     settings = {
         "prefix": str(server.prefix), "ip": ip, "port": port,
         "hub_port": old.get("hub_port") or _free_port(), "proxy_api_port": old.get("proxy_api_port") or _free_port(),
-        "graders_group": group, "cull_timeout": cull_timeout,
+        "graders_group": group, "cull_timeout": cull_timeout, "late_penalty": late_penalty,
         "db_url": db_url or old.get("db_url") or f"sqlite:///{server.course / 'gradebook.db'}",
         "students": sorted(p.username for p in people if p.role == "student"),
         "graders": sorted(p.username for p in people if p.grades),
@@ -399,15 +405,16 @@ def install(roster: Path, prefix: Path, port: int, ip: str, db_url: str | None, 
     # The slow, network-bound steps first: if one fails, no account exists yet.
     server.build_venv()
     server.install_proxy()
-    if not _group_exists(group):
-        _run(["groupadd", group])
     _create_accounts(server, people, group)
     server.copy_course()
     server.make_exchange()
     server.write_configs(settings)
     server.add_to_gradebook(people, settings["db_url"])
     server.share_course(group)
-    log(f"installed: start it with `python -m instructor.server start --prefix {server.prefix}`")
+    if _running_pid(server):
+        log("installed; JupyterHub is running: stop and start it to apply a changed roster")
+    else:
+        log(f"installed: start it with `python -m instructor.server start --prefix {server.prefix}`")
     return 0
 
 
@@ -497,11 +504,13 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("--cull-timeout", type=int, default=3600, help="seconds before an idle server stops")
             sub.add_argument("--graders-group", default=f"nbgrader-{COURSE_ID}",
                              help="the Unix group of graders and instructors (nbgrader's docs: nbgrader-COURSE)")
+            sub.add_argument("--late-penalty", choices=("none", "zero"), default="none",
+                             help="what a submission after the due date loses (default: nothing, marked late)")
     args = parser.parse_args(argv)
     try:
         if args.command == "install":
             return install(args.roster, args.prefix, args.port, args.ip, args.db_url, args.cull_timeout,
-                           args.graders_group)
+                           args.graders_group, args.late_penalty)
         return {"start": start, "stop": stop, "status": status}[args.command](args.prefix)
     except SetupError as error:
         print(f"error: {error}", file=sys.stderr)

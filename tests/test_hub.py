@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def hub(tmp_path_factory):
     roster = _write_roster(tmp_path_factory.mktemp("roster") / "class.csv", ROSTER)
     port = free_port()
     args = ["install", str(roster), "--prefix", str(PREFIX), "--port", str(port), "--ip", "127.0.0.1",
-            "--graders-group", GROUP]
+            "--graders-group", GROUP, "--late-penalty", "zero"]
     installed = server(*args)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     started = server("start", "--prefix", str(PREFIX))
@@ -262,6 +263,8 @@ def test_a_class_through_the_hub(hub):
         prof = new_page()
         _login(prof, hub, INSTRUCTOR)
         assert "Formgrader" in " ".join(_nbgrader_menu(prof))
+        prof.locator(".lm-TabBar-tab", has_text="Create Assignment").first.wait_for(timeout=30_000)
+        instructor(f"{PREFIX}/bin/nbgrader", "generate_assignment", ASSIGNMENT, "--force")
         instructor(f"{PREFIX}/bin/nbgrader", "release_assignment", ASSIGNMENT)
 
         pages = {}
@@ -271,6 +274,7 @@ def test_a_class_through_the_hub(hub):
             menu = " ".join(_nbgrader_menu(page))
             assert "Formgrader" not in menu and "Course List" not in menu, menu
             assert "Assignment List" in menu
+            assert page.locator(".lm-TabBar-tab", has_text="Create Assignment").count() == 0
             _open_assignment_list(page)
             page.locator("#released_assignments_list").get_by_text(ASSIGNMENT).wait_for(timeout=60_000)
             page.locator("#released_assignments_list").get_by_role("button", name="Fetch").click()
@@ -288,9 +292,13 @@ def test_a_class_through_the_hub(hub):
             page.locator("#submitted_assignments_list").get_by_text(ASSIGNMENT).wait_for(timeout=60_000)
             _shot(page, f"{user}-submitted")
 
-        # Collected once; then Bob, who first answered only the first exercise, resubmits the rest:
-        # collecting again must take his newer submission (collect --update, in the server's config).
+        # Collected once; then the due date passes and Bob, who first answered only the first exercise,
+        # resubmits the rest: collecting again takes his newer submission (collect --update, in the
+        # server's config), and it is late, so it loses its points (--late-penalty zero).
         instructor(f"{PREFIX}/bin/nbgrader", "collect", ASSIGNMENT)
+        due = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        instructor(f"{PREFIX}/bin/nbgrader", "db", "assignment", "add", ASSIGNMENT, f"'--duedate={due}'")
+        pages["bp-bob"].wait_for_timeout(1500)  # the due date has whole seconds
         bob = pages["bp-bob"]
         _answer(bob, hub, "bp-bob", PARTLY)
         _open_assignment_list(bob)
@@ -302,6 +310,14 @@ def test_a_class_through_the_hub(hub):
         graded = instructor(f"{PREFIX}/bin/instructor", "autograde", ASSIGNMENT, timeout=900)
         instructor(f"{PREFIX}/bin/nbgrader", "generate_feedback", ASSIGNMENT, "--force")
         instructor(f"{PREFIX}/bin/nbgrader", "release_feedback", ASSIGNMENT)
+        # The export lists the released assignment only, one row per student, with the scores above.
+        instructor(f"{PREFIX}/bin/nbgrader", "generate_assignment", notebooks.assignments()[1], "--force")
+        instructor(f"{PREFIX}/bin/nbgrader", "export")
+        rows = list(csv.DictReader((PREFIX / "course" / "grades.csv").open()))
+        assert {(r["assignment"], r["student_id"], float(r["raw_score"]), float(r["score"])) for r in rows} == {
+            (ASSIGNMENT, user, score, 0.0 if user == "bp-bob" else score)
+            for user, score in EXPECTED_SCORES.items()}, rows
+        assert {r["student_id"]: r["duedate"] for r in rows}["bp-ada"].startswith(due[:16]), rows
         scores, students = _gradebook_scores()
         assert scores == EXPECTED_SCORES, (scores, graded)
         # The roster's names and emails are in the gradebook.
@@ -430,3 +446,62 @@ def test_collect_takes_no_forged_submission_and_no_planted_link(hub):
     eve = submitted / "bp-eve" / ASSIGNMENT
     assert (eve / "timestamp.txt").read_text().strip() == future  # her own newer submission was taken
     assert not (eve / "solutions.txt").exists() and not (eve / "solutions.txt").is_symlink()
+
+
+def test_the_kubernetes_files_say_what_the_readme_says():
+    """Not run on a cluster (none here): valid YAML, the exchange ReadWriteMany, grading as a Job."""
+    import yaml
+
+    folder = ROOT / "hub" / "k8s"
+    values = yaml.safe_load((folder / "values.yaml").read_text())
+    claims = {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all((folder / "storage.yaml").read_text())}
+    job = yaml.safe_load((folder / "autograde-job.yaml").read_text())
+    assert claims["backprop-exchange"]["spec"]["accessModes"] == ["ReadWriteMany"]
+    mounted = {v["persistentVolumeClaim"]["claimName"] for v in values["singleuser"]["storage"]["extraVolumes"]}
+    assert mounted == {"backprop-exchange"}  # students' pods: the exchange, never the course
+    assert values["cull"]["enabled"] is True
+    assert job["kind"] == "Job" and "python -m instructor autograde" in job["spec"]["template"]["spec"]["containers"][0]["args"][0]
+
+
+def test_the_roster_goes_into_a_postgresql_gradebook(hub):
+    """`install --db-url postgresql://...`: the installer's gradebook step against Debian's PostgreSQL
+    (a throwaway cluster on a Unix socket, no TCP), with the server venv's psycopg2."""
+    import tempfile
+
+    from instructor.server import Server, read_roster
+
+    bin_dir = Path("/usr/lib/postgresql/15/bin")
+    if not bin_dir.exists():
+        message = "Debian's postgresql-15 is missing"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = Path(tempfile.mkdtemp(prefix="bp-pg-"))
+    shutil.chown(folder, "postgres", "postgres")
+    port = free_port()
+
+    def postgres(*command: str) -> None:
+        done = subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True,
+                              cwd=folder, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    postgres(str(bin_dir / "initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", "postgres")
+    postgres(str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-w", "-l", str(folder / "log"), "-o",
+             f"-k {folder} -p {port} -c listen_addresses=''", "start")
+    try:
+        postgres(str(bin_dir / "createdb"), "-h", str(folder), "-p", str(port), "-U", "postgres", "backprop")
+        url = f"postgresql+psycopg2://postgres@/backprop?host={folder}&port={port}"
+        people = read_roster(hub["roster"])
+        Server(PREFIX).add_to_gradebook(people, url)
+        Server(PREFIX).add_to_gradebook(people, url)  # again: harmless
+        script = ("import json, sys\nfrom nbgrader.api import Gradebook\n"
+                  "with Gradebook(sys.argv[1]) as gb:\n"
+                  "    print(json.dumps({s.id: [s.first_name, s.email] for s in gb.students}))\n")
+        done = subprocess.run([str(PREFIX / "venv/bin/python"), "-c", script, url], capture_output=True, text=True,
+                              env={**os.environ, "PATH": f"{PREFIX}/venv/bin:/usr/bin:/bin"})
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == {"bp-ada": ["Ada", "ada@example.edu"], "bp-bob": ["Bob", "bob@example.edu"],
+                                           "bp-eve": ["Eve", "eve@example.edu"]}
+    finally:
+        postgres(str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(folder)
