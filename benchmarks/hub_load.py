@@ -38,6 +38,7 @@ from tests.lab import free_port  # noqa: E402
 PREFIX = Path("/opt/bp-bench-hub")
 GROUP = "bp-bench-graders"
 INSTRUCTOR = "bp-load-prof"
+SOLO = "bp-load-solo"  # the single-user baseline: the same steps, alone
 ASSIGNMENT = notebooks.assignments()[0]
 
 
@@ -64,9 +65,13 @@ def at_once(users: list[str], command: str) -> tuple[float, list[float]]:
     return time.perf_counter() - start, each
 
 
+# What nbgrader's submit adds beside the student's files.
+NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
+
+
 def files(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "timestamp.txt"}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in NBGRADER_FILES}
 
 
 def remove_everything(students: list[str]) -> None:
@@ -154,8 +159,9 @@ def log_in_all(base: str, users: list[str], passwords: dict[str, str]) -> float:
                                    "_xsrf": session.cookies.get("_xsrf", "")})
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
-            reply = session.get(f"{base}/user/{user}/api/status", timeout=60)
-            if reply.status_code == 200 and reply.headers.get("content-type", "").startswith("application/json"):
+            # As a browser: the server's OAuth handshake with the Hub, then JupyterLab's page.
+            reply = session.get(f"{base}/user/{user}/lab", timeout=120)
+            if reply.status_code == 200 and reply.url.endswith(f"/user/{user}/lab"):
                 return
             time.sleep(1)
         raise RuntimeError(f"{user}'s server did not start")
@@ -172,8 +178,8 @@ def hub_memory(base: str, active: list[str], everyone: list[str], passwords: dic
     hub_pid = int((PREFIX / "hub" / "jupyterhub.pid").read_text())
     login = log_in_all(base, active, passwords)
     time.sleep(3)
-    servers = rss_mb(users_pids(everyone))
-    hub = rss_mb(process_tree(hub_pid)) - servers  # JupyterHub, the proxy and the culler only
+    servers = rss_mb(users_pids(active))
+    hub = rss_mb(process_tree(hub_pid)) - rss_mb(users_pids(everyone))  # JupyterHub, its proxy and culler
     return {"log in + spawn wall (s)": login, "hub MB": hub, "hub MB per student": (hub - idle) / len(active),
             "server MB per student": servers / len(active)}
 
@@ -185,12 +191,13 @@ def main() -> int:
     if os.geteuid() != 0:
         sys.exit("run as root: the benchmark creates Unix accounts")
     students = [f"bp-load-{n:02d}" for n in range(args.students)]
-    remove_everything(students)
+    everyone = students + [SOLO]
+    remove_everything(everyone)
     roster = Path(tempfile.mkdtemp()) / "class.csv"
     with roster.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["username", "role", "first_name", "last_name", "email"])
-        writer.writerows([u, "student", "Load", u[-2:], f"{u}@example.edu"] for u in students)
+        writer.writerows([u, "student", "Load", u[-2:], f"{u}@example.edu"] for u in everyone)
         writer.writerow([INSTRUCTOR, "instructor", "Pat", "Professor", "pat@example.edu"])
     port = free_port()
     try:
@@ -201,23 +208,23 @@ def main() -> int:
         server("start", "--prefix", str(PREFIX))
         as_user(INSTRUCTOR, f"{PREFIX}/bin/nbgrader generate_assignment {ASSIGNMENT} --force && "
                             f"{PREFIX}/bin/nbgrader release_assignment {ASSIGNMENT}")
-        single = exchange_round(students[:1])
-        many = exchange_round(students[1:])
+        single = exchange_round([SOLO])
+        many = exchange_round(students)
         passwords = dict(csv.reader((PREFIX / "hub" / "initial-passwords.csv").read_text().splitlines()[1:]))
         base = f"http://127.0.0.1:{port}"
         idle = rss_mb(process_tree(int((PREFIX / "hub" / "jupyterhub.pid").read_text())))
-        memory_one = hub_memory(base, students[:1], students, passwords, idle)
-        memory_many = hub_memory(base, students, students, passwords, idle)
+        memory_one = hub_memory(base, [SOLO], everyone, passwords, idle)
+        memory_many = hub_memory(base, students, everyone, passwords, idle)
     finally:
-        remove_everything(students)
-    n = len(students) - 1
-    print(f"\nClass server, measured under load (2 shared cores); install of {len(students) + 1} accounts: {install:.1f} s;"
+        remove_everything(everyone)
+    n = len(students)
+    print(f"\nClass server, measured under load (2 shared cores); install of {len(everyone) + 1} accounts: {install:.1f} s;"
           f" the Hub idle: {idle:.0f} MB")
     print(f"{'':28}{'1 student':>12}{f'{n} at once':>14}")
     for key in single:
         print(f"{key + ' (s)':28}{single[key]:12.2f}{many[key]:14.2f}")
     print(f"{'collect per submission (s)':28}{single['collect']:12.2f}{many['collect'] / n:14.2f}")
-    print(f"{'':28}{'1 active':>12}{f'{n + 1} active':>14}")
+    print(f"{'':28}{'1 active':>12}{f'{n} active':>14}")
     for key in memory_one:
         print(f"{key:28}{memory_one[key]:12.1f}{memory_many[key]:14.1f}")
     print(f"all {n + 1} submissions collected byte-identical to what their students submitted")

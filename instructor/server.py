@@ -22,6 +22,7 @@ mode 600), the graders group, and the roster's names and emails in the gradebook
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import grp
 import hashlib
@@ -59,6 +60,9 @@ STUDENT_DISABLED_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:c
 STUDENT_DISABLED_SERVER = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 # Formgrader is an iframe inside JupyterLab: a grader's server must allow framing by its own origin (nbgrader #1870).
 GRADER_CSP = "frame-ancestors 'self'"
+# A terminal's shell keeps the server's environment (PATH with bin/ and the venv); JupyterLab's default
+# under a spawner is a login shell, and Debian's /etc/profile resets PATH.
+TERMINAL = {"shell_command": ["/bin/bash"]}
 
 
 class SetupError(Exception):
@@ -213,13 +217,14 @@ class Server:
         _write(self.venv / "etc" / "jupyter" / "nbgrader_config.py", _NBGRADER_SYSTEM.format(
             course_id=COURSE_ID, exchange=self.exchange, late_penalty=settings["late_penalty"]), 0o644)
         _write(self.etc / "student" / "jupyter_server_config.json", json.dumps(
-            {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_DISABLED_SERVER}}},
-            indent=2) + "\n", 0o644)
+            {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_DISABLED_SERVER},
+                           "terminado_settings": TERMINAL}}, indent=2) + "\n", 0o644)
         _write(self.etc / "student" / "labconfig" / "page_config.json", json.dumps(
             {"disabledExtensions": {name: True for name in STUDENT_DISABLED_PLUGINS}}, indent=2) + "\n", 0o644)
         _write(self.etc / "grader" / "nbgrader_config.py", _NBGRADER_GRADERS.format(course=self.course), 0o644)
         _write(self.etc / "grader" / "jupyter_server_config.json", json.dumps(
-            {"ServerApp": {"tornado_settings": {"headers": {"Content-Security-Policy": GRADER_CSP}}}},
+            {"ServerApp": {"tornado_settings": {"headers": {"Content-Security-Policy": GRADER_CSP}},
+                           "terminado_settings": TERMINAL}},
             indent=2) + "\n", 0o644)
         for command, program in (("nbgrader", f'"{self.venv}/bin/nbgrader"'),
                                  ("instructor", f'"{self.venv}/bin/python" -m instructor')):
@@ -462,20 +467,54 @@ def start(prefix: Path, wait: float = 120) -> int:
     raise SetupError(f"JupyterHub did not answer on port {settings['port']} within {wait:.0f} s; see {server.log_path}")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _leftovers(server: Server) -> list[int]:
+    """Processes still running a program of this server's venv (a user's server the Hub lost)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(server.venv / "bin") in cmdline.read_bytes().decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return [pid for pid in found if pid != os.getpid() and _alive(pid)]
+
+
+def _wait_gone(pids: list[int], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.1)
+    return [pid for pid in pids if _alive(pid)]
+
+
 def stop(prefix: Path) -> int:
     server = Server(prefix)
     pid = _running_pid(server)
     if pid is None:
         log("JupyterHub is not running")
-        return 0
-    os.kill(pid, signal.SIGTERM)  # the Hub stops every user's server and its proxy on the way out
-    for _ in range(300):
-        if _running_pid(server) is None:
-            break
-        time.sleep(0.1)
     else:
-        os.killpg(pid, signal.SIGKILL)
-    log("JupyterHub stopped")
+        os.kill(pid, signal.SIGTERM)  # the Hub stops every user's server, the culler and its proxy
+        if _wait_gone([pid], 60):
+            log("JupyterHub did not stop within 60 s: killed")
+            os.kill(pid, signal.SIGKILL)
+            _wait_gone([pid], 10)
+        log("JupyterHub stopped")
+    left = _leftovers(server)
+    if left:
+        log(f"stopping {len(left)} leftover processes of this server: {left}")
+        for leftover in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(leftover, signal.SIGTERM)
+        for leftover in _wait_gone(left, 15):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(leftover, signal.SIGKILL)
     return 0
 
 

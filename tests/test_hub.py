@@ -337,6 +337,21 @@ def test_a_class_through_the_hub(hub):
             formgrader.get_by_text(user, exact=True).first.wait_for(timeout=60_000)
         _shot(prof, "formgrader-submissions")
 
+        # The graders' commands are on the PATH of a terminal in their JupyterLab.
+        prof.locator(".lm-TabBar-addButton:not(.lm-mod-hidden)").first.click()  # a new Launcher
+        # (a click event: Playwright's pointer click is refused while formgrader's frame is open beside it)
+        prof.locator(".jp-LauncherCard[title='Start a new terminal session']").last.dispatch_event("click")
+        prof.locator(".jp-Terminal .xterm-helper-textarea").wait_for(state="attached", timeout=60_000)
+        prof.wait_for_timeout(1500)  # the shell's prompt
+        prof.locator(".jp-Terminal .xterm-helper-textarea").focus()
+        prof.keyboard.type("command -v nbgrader instructor > ~/which.txt\n")
+        which = Path(f"/home/{INSTRUCTOR}/which.txt")
+        for _ in range(60):
+            if which.exists() and which.read_text().count("\n") >= 2:
+                break
+            prof.wait_for_timeout(500)
+        assert which.read_text().split() == [f"{PREFIX}/bin/nbgrader", f"{PREFIX}/bin/instructor"]
+
         # Each student fetches feedback: their own, and only theirs.
         for user, page in pages.items():
             _open_assignment_list(page)
@@ -505,3 +520,37 @@ def test_the_roster_goes_into_a_postgresql_gradebook(hub):
     finally:
         postgres(str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop")
         shutil.rmtree(folder)
+
+
+def _processes() -> list[tuple[int, str, int]]:
+    """(pid, command line, uid) of every running process (zombies, waiting for a parent to reap them, are not)."""
+    found = []
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            status = (folder / "status").read_text()
+            command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            uid = int(re.search(r"Uid:\s+(\d+)", status).group(1))
+        except (OSError, AttributeError):
+            continue
+        if not re.search(r"State:\s+Z", status):
+            found.append((int(folder.name), command, uid))
+    return found
+
+
+def test_the_idle_culler_runs_beside_the_hub(hub):
+    prefix = f"{PREFIX}/venv/bin/python -m jupyterhub_idle_culler --timeout=3600"
+    assert any(command.startswith(prefix) for _, command, _ in _processes())
+
+
+def test_stop_ends_the_hub_its_proxy_and_every_users_server(hub):
+    """Last: `stop`, and nothing of the class is left running."""
+    import pwd
+
+    uids = {pwd.getpwnam(user).pw_uid for user in [*STUDENTS, INSTRUCTOR]}
+    assert any(uid in uids for *_, uid in _processes())  # the servers of the test above still run
+    stopped = server("stop", "--prefix", str(PREFIX))
+    assert stopped.returncode == 0, stopped.stderr
+    left = [(pid, command) for pid, command, uid in _processes()
+            if uid in uids or str(PREFIX) in command]
+    assert not left, left
+    assert server("status", "--prefix", str(PREFIX)).returncode == 3
