@@ -311,6 +311,7 @@ c.ExportApp.plugin_class = "instructor.export.ReleasedCsvExport"
 _WRAPPER = '''#!/bin/sh
 # Run in the course folder with the class server's exchange and gradebook (written by instructor/server.py).
 cd "{course}" || exit 1
+umask 0007  # what one grader writes, the others can change (the gradebook, submitted/, autograded/)
 JUPYTER_CONFIG_PATH="{etc}/grader" NBGRADER_EXCHANGE="{exchange}" NBGRADER_DB_URL="{db_url}" \\
   exec {program} "$@"
 '''
