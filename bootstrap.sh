@@ -37,7 +37,13 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 system_packages() {
   local missing=()
   command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
-  [ "$mode" = test ] && { command -v chromium >/dev/null 2>&1 || missing+=(chromium); }
+  if [ "$mode" = test ]; then
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    # The class-server test (tests/test_hub.py) builds its venv from Debian's python3.11 (a venv of
+    # another build may be unreadable by the students' accounts) and installs the Hub's proxy with npm.
+    /usr/bin/python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3.11 python3.11-venv)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
+  fi
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing ${missing[*]} (Debian packages)"
   if ! command -v apt-get >/dev/null 2>&1; then

@@ -5,10 +5,17 @@ symbolic link there (to another student's submission, the course's solutions,
 the gradebook).  nbgrader's `collect` copies with `shutil.copytree`, which
 follows such links into `submitted/`, and from there into feedback.  These
 subclasses skip every link, fifo or device, and say which in the log.
+
+On a shared server the inbound directory is writable by every student, so a
+folder named after another student could be taken as theirs (with `--update`,
+replacing their work): a submission owned by neither its student nor the
+grader collecting is skipped, and that student's own newest one taken instead.
 """
 from __future__ import annotations
 
+import glob
 import os
+import pwd
 import shutil
 import stat
 from datetime import datetime, timezone
@@ -38,9 +45,38 @@ class SafeCollect(ExchangeCollect):
             return {"username": "", "filename": os.path.basename(path), "malformed": True,
                     "timestamp": datetime.min.replace(tzinfo=timezone.utc)}
 
+    def _genuine(self, record: dict) -> bool:
+        """A folder (not a link) owned by its student, or by the grader (a single-user exchange)."""
+        path = os.path.join(self.inbound_path, record["filename"])
+        info = os.lstat(path)
+        try:
+            owner = pwd.getpwuid(info.st_uid).pw_name
+        except KeyError:
+            owner = str(info.st_uid)
+        if stat.S_ISDIR(info.st_mode) and (owner == record["username"] or info.st_uid == os.getuid()):
+            return True
+        self.log.error("Skipped %s: a submission must be a folder owned by %s (this is %s, owned by %s)",
+                       one_line(path), one_line(record["username"]),
+                       "a folder" if stat.S_ISDIR(info.st_mode) else "not a folder", one_line(owner))
+        return False
+
     def init_src(self):
         super().init_src()
-        self.src_records = [r for r in self.src_records if not r.get("malformed")]
+        kept = []
+        for record in self.src_records:
+            if record.get("malformed"):
+                continue
+            if self._genuine(record):
+                kept.append(record)
+                continue
+            # The student's own newest submission, if any, instead of the forged one.
+            pattern = os.path.join(self.inbound_path, f"{glob.escape(record['username'])}+"
+                                                      f"{glob.escape(self.coursedir.assignment_id)}+*")
+            genuine = [r for r in map(self._path_to_record, glob.glob(pattern))
+                       if not r.get("malformed") and self._genuine(r)]
+            if genuine:
+                kept.append(self._sort_by_timestamp(genuine)[0])
+        self.src_records = kept
 
     def do_copy(self, src, dest, log=None):
         if os.path.islink(src) or not os.path.isdir(src):
