@@ -101,6 +101,15 @@ class LearningRateSlider:
         """Re-train at `learning_rate` and redraw the figure in place."""
         note = note or getattr(self, "_pending_note", "")
         self._pending_note = ""
+        # The page may echo the clamped value back, rounded to its slider's step: the same value, so
+        # the note saying it was clamped stays until the slider is moved elsewhere.
+        clamp = getattr(self, "_clamp_note", None)
+        if note:
+            self._clamp_note = (learning_rate, note)
+        elif clamp and abs(math.log10(learning_rate) - math.log10(clamp[0])) < 0.02:
+            note = clamp[1]
+        else:
+            self._clamp_note = None
         start = time.perf_counter()
         try:
             result = self.train(learning_rate)

@@ -139,5 +139,5 @@ def test_the_button_itself_in_a_browser(lab, student_copy, kind, verdict):
         assert text.count("The following cell failed") == 1, text
         assert "Success!" not in text
         assert "FAIL  test_batch_gradient" in command.stdout
-        for message in ("expected -14.69416308, got -7.347081538", "a factor 2 from differentiating the square"):
+        for message in ("expected -14.69416308, got -7.347081538", "the factor 2 of the square's derivative is missing"):
             assert message in text and message in command.stdout, (text, command.stdout)
