@@ -98,14 +98,16 @@ def test_the_limits_the_readme_states_are_the_ones_configured():
     from instructor.execute import GradingExecute
     from instructor.sandbox import SandboxedKernelManager
 
-    words = (r"at most (\d+) s per cell, (\d+) s per call of a graded function, (\d+) GB of memory and "
-             r"(\d+) kB of printed output per cell")
+    words = (r"at most (\d+) s per cell and (\d+) s per notebook, (\d+) s per call of a graded function, "
+             r"(\d+) GB of memory and (\d+) kB of printed output per cell")
     stated = re.search(words.replace(" ", r"\s+"), README)
     assert stated, "the README no longer states the grading limits where the students read them"
-    per_cell, per_call, memory_gb, output_kb = map(int, stated.groups())
+    per_cell, per_notebook, per_call, memory_gb, output_kb = map(int, stated.groups())
     file_mb = int(re.search(r"(\d+)\s+MB\s+per\s+written\s+file", README).group(1))
     config = load_config(ROOT)
     assert _configured(config, "Execute", "timeout", None) == per_cell
+    assert _configured(config, "GradingExecute", "notebook_timeout",
+                       GradingExecute.notebook_timeout.default_value) == per_notebook
     assert checks.SECONDS_PER_CALL == per_call
     memory_mb = _configured(config, "GradingExecute", "memory_limit_mb", GradingExecute.memory_limit_mb.default_value)
     assert memory_mb == memory_gb * 1024
