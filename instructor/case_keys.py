@@ -22,8 +22,6 @@ import os
 import secrets
 from pathlib import Path
 
-from course.checks import CASE_KEY_VARIABLE  # noqa: F401 - re-exported for the grading modules
-
 SECRET_FILE = ".grading-secret"
 
 

@@ -40,7 +40,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from functools import lru_cache
@@ -48,7 +47,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Integer
 
 from course import limits
 from instructor.cgroups import ResourceGroup
