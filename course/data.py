@@ -160,3 +160,36 @@ def standardise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     values = np.asarray(values, dtype=float)
     mean, std = values.mean(axis=0), values.std(axis=0)
     return (values - mean) / std, mean, std
+
+
+# --- Assignment 5: a network with several outputs (no lecture data: synthetic) ---
+
+def three_classes(n_per_class: int = 50, seed: int = 15) -> tuple[np.ndarray, np.ndarray]:
+    """X (3·n_per_class, 2) and labels (3·n_per_class,): three classes no straight line separates.
+
+    Synthetic, drawn for this course with numpy's default_rng(seed): class 0 a blob of radius about
+    0.5 around the origin; classes 1 and 2 the upper and lower halves of a ring of radius about 2
+    around it. A softmax of the inputs alone (no hidden layer) cannot fence off the blob.
+    """
+    rng = np.random.default_rng(seed)
+    blob = rng.normal(0, 0.45, (n_per_class, 2))
+    angles = np.concatenate([rng.uniform(0, np.pi, n_per_class),
+                             rng.uniform(np.pi, 2 * np.pi, n_per_class)])
+    radii = rng.normal(2.0, 0.25, 2 * n_per_class)
+    ring = np.column_stack([radii * np.cos(angles), radii * np.sin(angles)])
+    X = np.vstack([blob, ring])
+    labels = np.repeat([0, 1, 2], n_per_class)
+    return X, labels
+
+
+#: The visible checks' network, made up for them: 5 records X (5, 2) with labels (5,) in {0, 1, 2},
+#: 4 tanh hidden units W1 (2, 4), b1 (4,), 3 outputs W2 (4, 3), b2 (3,). No weight is 0 or 1 and no two
+#: hidden units are alike: a wrong backward pass cannot hide behind a symmetry.
+SOFTMAX_NETWORK_EXAMPLE = {
+    "X": [[0.5, -1.2], [1.5, 0.3], [-0.7, 0.8], [0.2, 2.1], [-1.8, -0.4]],
+    "labels": [2, 0, 1, 1, 0],
+    "W1": [[0.4, -0.9, 0.3, 0.7], [-0.6, 0.2, 0.8, -0.5]],
+    "b1": [0.1, -0.2, 0.3, -0.4],
+    "W2": [[0.6, -0.3, 0.9], [-0.8, 0.5, 0.2], [0.3, 0.7, -0.6], [-0.4, -0.9, 0.5]],
+    "b2": [0.2, -0.1, 0.3],
+}

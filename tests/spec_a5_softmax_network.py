@@ -1,0 +1,149 @@
+"""Assignment 5: oracles for its references, its classic slip, the numbers it shows.
+
+Each link is the derivative of one forward step, and each oracle differentiates that step
+(or the whole network) itself: the cross-entropy in ŷ, the softmax summed against the
+case's upstream gradient in the logits, the loss through the softmax in the logits, tanh
+in its input. The compositions receive error terms from above: their oracles draw a random
+network with non-zero weights of the case's sizes (`chain=`), compute that network's error
+terms with JAX's autodiff, and differentiate the network's mean cross-entropy.
+"""
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import logsumexp as jax_logsumexp
+from scipy.special import logsumexp, softmax as scipy_softmax
+
+from tests.oracles import GradientOracle, ValueOracle
+
+
+def _losses(xp, lse, z2, Y):
+    """Σ over the records of −Σ_j y_ij log softmax(z2)_ij, from the logits (n, k)."""
+    return xp.sum(lse(z2, axis=1) - xp.sum(Y * z2, axis=1))
+
+
+def _network_loss(xp, lse, X, Y, W1, b1, W2, b2):
+    """The mean cross-entropy of the whole network."""
+    z2 = xp.tanh(X @ W1 + b1) @ W2 + b2
+    return _losses(xp, lse, z2, Y) / len(X)
+
+
+def _random_network(rng, n, d, h, k, X=None, W2=None):
+    """A network with non-zero weights of these sizes, its forward values, and its error terms by autodiff."""
+    X = rng.normal(0, 1, (n, d)) if X is None else np.asarray(X, dtype=float)
+    W1, b1 = rng.normal(0, 0.8, (d, h)), rng.normal(0, 0.3, h)
+    W2 = rng.normal(0, 0.8, (h, k)) if W2 is None else np.asarray(W2, dtype=float)
+    b2 = rng.normal(0, 0.3, k)
+    Y = np.eye(k)[rng.integers(0, k, n)]
+    with jax.enable_x64(True):
+        z1 = jnp.asarray(X @ W1 + b1)
+        # δ = ∂L_i/∂z per record: the gradient of the losses' sum, by JAX, not by the reference's formulas.
+        delta_h = jax.grad(lambda z: _losses(jnp, jax_logsumexp, jnp.tanh(z) @ W2 + b2, Y))(z1)
+        z2 = jnp.tanh(z1) @ W2 + b2
+        delta_o = jax.grad(lambda z: _losses(jnp, jax_logsumexp, z, Y))(z2)
+        slope = jax.grad(lambda z: jnp.sum(jnp.tanh(z)))(z1)
+        values = {"z1": np.asarray(z1), "a1": np.tanh(np.asarray(z1)), "delta_h": np.asarray(delta_h),
+                  "delta_o": np.asarray(delta_o), "slope": np.asarray(slope)}
+    return X, Y, (W1, b1, W2, b2), values
+
+
+def _hidden_error_chain(args, rng):
+    delta_o, W2, slope = args
+    (n, k), h = np.shape(delta_o), np.shape(W2)[0]
+    X, Y, (W1, b1, W2, b2), v = _random_network(rng, n, 2, h, k, W2=W2)
+    return (v["delta_o"], W2, v["slope"]), (v["z1"], W2, b2, Y)
+
+
+def _weight_gradients_chain(args, rng):
+    X, delta_h, a1, delta_o = args
+    (n, d), h, k = np.shape(X), np.shape(delta_h)[1], np.shape(delta_o)[1]
+    X, Y, weights, v = _random_network(rng, n, d, h, k, X=X)
+    return (X, v["delta_h"], v["a1"], v["delta_o"]), (X, Y, *weights)
+
+
+def _bias_gradients_chain(args, rng):
+    delta_h, delta_o = args
+    (n, h), k = np.shape(delta_h), np.shape(delta_o)[1]
+    X, Y, weights, v = _random_network(rng, n, 3, h, k)
+    return (v["delta_h"], v["delta_o"]), (X, Y, *weights)
+
+
+def _shapes_by_autodiff(n, d, h, k):
+    """The shapes JAX's gradients of a random network of these sizes have."""
+    rng = np.random.default_rng(n * 1000 + d * 100 + h * 10 + k)
+    X, Y, (W1, b1, W2, b2), v = _random_network(rng, n, d, h, k)
+    with jax.enable_x64(True):
+        grads = jax.grad(lambda p: _network_loss(jnp, jax_logsumexp, X, Y, *p))((W1, b1, W2, b2))
+    return tuple(np.array(np.shape(a), dtype=float) for a in (v["delta_o"], v["delta_h"], *grads))
+
+
+def _np_network_loss(p, X, Y, W1, b1, W2, b2):
+    weights = {"W1": W1, "b1": b1, "W2": W2, "b2": b2, **p}
+    return float(_network_loss(np, logsumexp, X, Y, *(weights[n] for n in ("W1", "b1", "W2", "b2"))))
+
+
+def _jax_network_loss(p, X, Y, W1, b1, W2, b2):
+    weights = {"W1": W1, "b1": b1, "W2": W2, "b2": b2, **p}
+    return _network_loss(jnp, jax_logsumexp, X, Y, *(weights[n] for n in ("W1", "b1", "W2", "b2")))
+
+
+def _logits(y_hat):
+    """Logits whose softmax is ŷ (any row shift would do); a probability of 0 becomes e^−690."""
+    return np.log(np.maximum(np.asarray(y_hat, dtype=float), 1e-300))
+
+
+ORACLES = {
+    "softmax_network.network_shapes": ValueOracle(expected=_shapes_by_autodiff),
+    # Σ_i L_i = −Σ y log ŷ, differentiated in ŷ itself (each record's own loss: no mean).
+    "softmax_network.cross_entropy_slope": GradientOracle(
+        params=lambda y_hat, y: {"y_hat": np.asarray(y_hat, dtype=float)},
+        loss=lambda p, y_hat, y: float(-np.sum(y * np.log(p["y_hat"]))),
+        jax_loss=lambda p, y_hat, y: -jnp.sum(y * jnp.log(p["y_hat"]))),
+    # The softmax summed against the case's upstream ∂L_i/∂ŷ: its gradient in z is the VJP.
+    "softmax_network.softmax_vjp": GradientOracle(
+        params=lambda y_hat, upstream: {"z": _logits(y_hat)},
+        loss=lambda p, y_hat, upstream: float(np.sum(upstream * scipy_softmax(p["z"], axis=1))),
+        jax_loss=lambda p, y_hat, upstream: jnp.sum(upstream * jax.nn.softmax(p["z"], axis=1))),
+    # Σ_i L_i through the softmax, in the logits.
+    "softmax_network.output_error": GradientOracle(
+        params=lambda y_hat, y: {"z": _logits(y_hat)},
+        loss=lambda p, y_hat, y: float(_losses(np, logsumexp, p["z"], y)),
+        jax_loss=lambda p, y_hat, y: _losses(jnp, jax_logsumexp, p["z"], y)),
+    # Σ tanh(z1): its gradient is tanh′ entry by entry.
+    "softmax_network.hidden_slope": GradientOracle(
+        params=lambda a1: {"z1": np.arctanh(np.asarray(a1, dtype=float))},
+        loss=lambda p, a1: float(np.sum(np.tanh(p["z1"]))),
+        jax_loss=lambda p, a1: jnp.sum(jnp.tanh(p["z1"]))),
+    # Σ_i L_i of a random network above z1 (the case's W2), in z1.
+    "softmax_network.hidden_error": GradientOracle(
+        params=lambda z1, W2, b2, Y: {"z1": z1},
+        loss=lambda p, z1, W2, b2, Y: float(_losses(np, logsumexp, np.tanh(p["z1"]) @ W2 + b2, Y)),
+        jax_loss=lambda p, z1, W2, b2, Y: _losses(jnp, jax_logsumexp, jnp.tanh(p["z1"]) @ W2 + b2, Y),
+        chain=_hidden_error_chain),
+    # The mean cross-entropy of a random network on the case's X, in W1 and W2.
+    "softmax_network.weight_gradients": GradientOracle(
+        params=lambda X, Y, W1, b1, W2, b2: {"W1": W1, "W2": W2},
+        loss=_np_network_loss,
+        jax_loss=_jax_network_loss, chain=_weight_gradients_chain),
+    # The mean cross-entropy of a random network of the case's sizes, in b1 and b2.
+    "softmax_network.bias_gradients": GradientOracle(
+        params=lambda X, Y, W1, b1, W2, b2: {"b1": b1, "b2": b2},
+        loss=_np_network_loss,
+        jax_loss=_jax_network_loss, chain=_bias_gradients_chain),
+}
+
+# The classic slip in one link: the sigmoid's slope where the hidden units are tanh. Every other
+# function receives the slope as a value, so only the slope's own test cell fails.
+SLIP = {
+    "edits": {"hidden_slope": [("return 1 - a1 ** 2", "return a1 * (1 - a1)")]},
+    "failing_cells": {"test_hidden_slope"},
+    "feedback_mentions": "that is the sigmoid's slope a·(1 − a): these hidden units are tanh",
+}
+
+# What the executed source notebook must display: seed 002's softmax table, as the lecture printed it.
+EXPECTED_OUTPUTS = [
+    "[[9.82e-01 1.80e-02]\n [1.80e-02 9.82e-01]\n [6.14e-06 1.00e+00]]",
+]
+
+# Regression guards: what the course prints today that no seed prints.
+REGRESSION_GUARDS = [
+]
