@@ -13,16 +13,18 @@ REGION_COLORS = ListedColormap(["#c6dbef", "#f4c2c2", "#c7e9c0"])
 LIMITS = (-3.2, 3.2)
 
 
-def _scatter(axes, X: np.ndarray, labels: np.ndarray) -> None:
+def _scatter(axes, X: np.ndarray, labels: np.ndarray) -> list:
+    points = []
     for label, color in enumerate(CLASS_COLORS):
         inside = labels == label
-        axes.scatter(X[inside, 0], X[inside, 1], s=14, color=color, edgecolor="white", linewidth=0.4,
-                     label=f"class {label}", zorder=3)
+        points.append(axes.scatter(X[inside, 0], X[inside, 1], s=14, color=color, edgecolor="white", linewidth=0.4,
+                     label=f"class {label}", zorder=3))
     axes.set_xlim(*LIMITS)
     axes.set_ylim(*LIMITS)
     axes.set_aspect("equal")
     axes.set_xlabel("$x_1$")
     axes.set_ylabel("$x_2$")
+    return points
 
 
 def data_figure(X: np.ndarray, labels: np.ndarray) -> Figure:
@@ -49,9 +51,10 @@ class TrainingFigure:
         self.shape = (grid, grid)
         self.regions = self.region_axes.imshow(np.zeros(self.shape), origin="lower", extent=(*LIMITS, *LIMITS),
                                                cmap=REGION_COLORS, vmin=-0.5, vmax=2.5, interpolation="nearest")
-        _scatter(self.region_axes, np.asarray(X), self.labels)
+        points = _scatter(self.region_axes, np.asarray(X), self.labels)
         self.region_axes.set_title("the class the network predicts", fontsize=10)
-        self.renderer = plots.BlitRenderer(self.figure, [self.curve.line, self.curve.marker, self.regions])
+        # The points are redrawn after the regions, which would otherwise cover them.
+        self.renderer = plots.BlitRenderer(self.figure, [self.curve.line, self.curve.marker, self.regions, *points])
 
     def png(self) -> bytes:
         return self.renderer.png()

@@ -21,6 +21,11 @@ def _losses(xp, lse, z2, Y):
     return xp.sum(lse(z2, axis=1) - xp.sum(Y * z2, axis=1))
 
 
+def _record_losses(z2, Y):
+    """Each record's cross-entropy L_i (n,), from its logits, in numpy."""
+    return logsumexp(z2, axis=1) - np.sum(Y * z2, axis=1)
+
+
 def _network_loss(xp, lse, X, Y, W1, b1, W2, b2):
     """The mean cross-entropy of the whole network."""
     z2 = xp.tanh(X @ W1 + b1) @ W2 + b2
@@ -30,7 +35,8 @@ def _network_loss(xp, lse, X, Y, W1, b1, W2, b2):
 def _random_network(rng, n, d, h, k, X=None, W2=None):
     """A network with non-zero weights of these sizes, its forward values, and its error terms by autodiff."""
     X = rng.normal(0, 1, (n, d)) if X is None else np.asarray(X, dtype=float)
-    W1, b1 = rng.normal(0, 0.8, (d, h)), rng.normal(0, 0.3, h)
+    # Moderate weights: no unit saturated, no gradient entry so small that finite differences lose it.
+    W1, b1 = rng.normal(0, 0.5, (d, h)), rng.normal(0, 0.3, h)
     W2 = rng.normal(0, 0.8, (h, k)) if W2 is None else np.asarray(W2, dtype=float)
     b2 = rng.normal(0, 0.3, k)
     Y = np.eye(k)[rng.integers(0, k, n)]
@@ -86,6 +92,13 @@ def _jax_network_loss(p, X, Y, W1, b1, W2, b2):
     return _network_loss(jnp, jax_logsumexp, X, Y, *(weights[n] for n in ("W1", "b1", "W2", "b2")))
 
 
+def _centred(terms, p, at):
+    """Σ (terms(p) − terms(at)): the same gradient as Σ terms(p), but the terms a finite-difference step
+    does not touch cancel exactly, so the step's change in the loss is not lost in the rounding of a
+    large sum (each entry of these links moves one record's terms only)."""
+    return float(np.sum(terms(p) - terms(at)))
+
+
 def _logits(y_hat):
     """Logits whose softmax is ŷ (any row shift would do); a probability of 0 becomes e^−690."""
     return np.log(np.maximum(np.asarray(y_hat, dtype=float), 1e-300))
@@ -96,27 +109,32 @@ ORACLES = {
     # Σ_i L_i = −Σ y log ŷ, differentiated in ŷ itself (each record's own loss: no mean).
     "softmax_network.cross_entropy_slope": GradientOracle(
         params=lambda y_hat, y: {"y_hat": np.asarray(y_hat, dtype=float)},
-        loss=lambda p, y_hat, y: float(-np.sum(y * np.log(p["y_hat"]))),
-        jax_loss=lambda p, y_hat, y: -jnp.sum(y * jnp.log(p["y_hat"]))),
+        # Only the targets' terms depend on ŷ (the others are 0·log ŷ): finite differences may step
+        # a small non-target ŷ below 0 without a log of a negative number.
+        loss=lambda p, y_hat, y: _centred(lambda q: -y * np.log(np.where(y > 0, q["y_hat"], 1.0)), p,
+                                          {"y_hat": np.asarray(y_hat, dtype=float)}),
+        jax_loss=lambda p, y_hat, y: -jnp.sum(y * jnp.log(jnp.where(y > 0, p["y_hat"], 1.0)))),
     # The softmax summed against the case's upstream ∂L_i/∂ŷ: its gradient in z is the VJP.
     "softmax_network.softmax_vjp": GradientOracle(
         params=lambda y_hat, upstream: {"z": _logits(y_hat)},
-        loss=lambda p, y_hat, upstream: float(np.sum(upstream * scipy_softmax(p["z"], axis=1))),
+        loss=lambda p, y_hat, upstream: _centred(lambda q: upstream * scipy_softmax(q["z"], axis=1), p,
+                                                 {"z": _logits(y_hat)}),
         jax_loss=lambda p, y_hat, upstream: jnp.sum(upstream * jax.nn.softmax(p["z"], axis=1))),
     # Σ_i L_i through the softmax, in the logits.
     "softmax_network.output_error": GradientOracle(
         params=lambda y_hat, y: {"z": _logits(y_hat)},
-        loss=lambda p, y_hat, y: float(_losses(np, logsumexp, p["z"], y)),
+        loss=lambda p, y_hat, y: _centred(lambda q: logsumexp(q["z"], axis=1) - np.sum(y * q["z"], axis=1), p,
+                                          {"z": _logits(y_hat)}),
         jax_loss=lambda p, y_hat, y: _losses(jnp, jax_logsumexp, p["z"], y)),
     # Σ tanh(z1): its gradient is tanh′ entry by entry.
     "softmax_network.hidden_slope": GradientOracle(
         params=lambda a1: {"z1": np.arctanh(np.asarray(a1, dtype=float))},
-        loss=lambda p, a1: float(np.sum(np.tanh(p["z1"]))),
+        loss=lambda p, a1: _centred(lambda q: np.tanh(q["z1"]), p, {"z1": np.arctanh(np.asarray(a1, dtype=float))}),
         jax_loss=lambda p, a1: jnp.sum(jnp.tanh(p["z1"]))),
     # Σ_i L_i of a random network above z1 (the case's W2), in z1.
     "softmax_network.hidden_error": GradientOracle(
         params=lambda z1, W2, b2, Y: {"z1": z1},
-        loss=lambda p, z1, W2, b2, Y: float(_losses(np, logsumexp, np.tanh(p["z1"]) @ W2 + b2, Y)),
+        loss=lambda p, z1, W2, b2, Y: _centred(lambda q: _record_losses(np.tanh(q["z1"]) @ W2 + b2, Y), p, {"z1": z1}),
         jax_loss=lambda p, z1, W2, b2, Y: _losses(jnp, jax_logsumexp, jnp.tanh(p["z1"]) @ W2 + b2, Y),
         chain=_hidden_error_chain),
     # The mean cross-entropy of a random network on the case's X, in W1 and W2.

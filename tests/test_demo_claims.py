@@ -233,3 +233,58 @@ def test_from_0_08_it_rises_on_some_steps_on_its_way_down(eta):
 def test_from_0_2_it_blows_up(eta):
     losses = _house_losses(eta)
     assert not np.isfinite(losses[-1]) or losses[-1] > 100 * losses[0]
+
+
+# --- assignment 5: the softmax network's slider ------------------------------------
+
+from course import softmax_network as softmax_net  # noqa: E402
+from instructor.references import softmax_network as reference_softmax  # noqa: E402
+
+SOFTMAX = slider_range(_source("softmax_network"), "sn.train(links")
+_LINKS = softmax_net.Links(*(getattr(reference_softmax, name) for name in
+                             ("output_error", "hidden_slope", "hidden_error", "weight_gradients", "bias_gradients")))
+_X3, _labels3 = softmax_net.three_classes()
+
+
+def _softmax_run(eta):
+    return softmax_net.train(_LINKS, _X3, _labels3, softmax_net.initial_weights(2, 8, 3), learning_rate=eta, steps=300)
+
+
+def test_at_the_softmax_sliders_low_end_the_loss_is_near_0_5_and_a_fifth_is_wrong():
+    run = _softmax_run(SOFTMAX[0])
+    assert 0.4 < run.losses[-1] < 0.6 and 0.75 < run.accuracies[-1] < 0.85
+
+
+@pytest.mark.parametrize("eta", ends_and_middle(SOFTMAX[0], 2))
+def test_up_to_2_the_cross_entropy_falls_at_every_step(eta):
+    assert np.all(np.diff(_softmax_run(eta).losses) <= 0)
+
+
+@pytest.mark.parametrize("eta", [1, 1.5, 2])
+def test_around_1_to_2_all_but_one_record_is_classified_right(eta):
+    assert round(_softmax_run(eta).accuracies[-1] * len(_labels3)) == len(_labels3) - 1
+
+
+@pytest.mark.parametrize("eta", ends_and_middle(4, SOFTMAX[1]))
+def test_from_4_the_first_steps_overshoot_above_the_start(eta):
+    losses = _softmax_run(eta).losses
+    assert np.all(np.isfinite(losses)) and losses.max() > losses[0]
+
+
+@pytest.mark.parametrize("eta", ends_and_middle(4, 50))
+def test_from_4_to_50_it_settles_below_the_start(eta):
+    losses = _softmax_run(eta).losses
+    assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("eta", ends_and_middle(70, SOFTMAX[1]))
+def test_from_about_70_the_cross_entropy_ends_higher_than_it_started(eta):
+    losses = _softmax_run(eta).losses
+    assert losses[-1] > losses[0]
+
+
+def test_the_twins_stay_identical():
+    W1, b1, W2, b2 = (w.copy() for w in softmax_net.initial_weights(2, 8, 3))
+    W1[:, 1], b1[1], W2[1] = W1[:, 0], b1[0], W2[0]
+    W1, b1, W2, _ = softmax_net.train(_LINKS, _X3, _labels3, (W1, b1, W2, b2), learning_rate=1.0, steps=300).weights
+    assert np.array_equal(W1[:, 0], W1[:, 1]) and b1[0] == b1[1] and np.array_equal(W2[0], W2[1])

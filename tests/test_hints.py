@@ -169,6 +169,23 @@ STUDENT_SLIPS = {
         ("the hidden units got the weights w_output[0 : h]", "def hidden_error_terms(d, w_output, beta_h):\n"
          "    return np.outer(d, w_output[:-1]) * beta_h * (1 - beta_h)"),
     ],
+    "softmax_network.softmax_vjp": [
+        ("each row must sum to 0", "def softmax_vjp(y_hat, upstream):\n    return y_hat * (1 - y_hat) * upstream"),
+    ],
+    "softmax_network.output_error": [
+        ("a probability of 0", "def output_error(y_hat, y):\n    upstream = -y / y_hat\n"
+         "    return y_hat * (upstream - np.sum(upstream * y_hat, axis=1, keepdims=True))"),
+    ],
+    "softmax_network.hidden_error": [
+        ("δ_h uses only one output's weights", "def hidden_error(output_error, W2, slope):\n"
+         "    return np.outer(output_error[:, 0], W2[:, 0]) * slope"),
+        ("W2 is (h, k)", "def hidden_error(output_error, W2, slope):\n    return (output_error @ W2) * slope"),
+        ("W2 is (h, k)", "def hidden_error(output_error, W2, slope):\n    return output_error * W2 * slope"),
+    ],
+    "softmax_network.bias_gradients": [
+        ("summed over the wrong axis", "def bias_gradients(hidden_error, output_error):\n"
+         "    return hidden_error.mean(axis=1), output_error.mean(axis=1)"),
+    ],
 }
 STUDENTS = [(check, start, code) for check, entries in STUDENT_SLIPS.items() for start, code in entries]
 
@@ -286,7 +303,7 @@ def test_every_notebook_opens_with_the_same_conventions_box():
         text = path.read_text()
         start = text.index("**Conventions across the course.**")
         boxes.append(text[start:text.index("\n\n", text.index("Everywhere:", start))])
-    assert len(boxes) == 4 and len(set(boxes)) == 1
+    assert len(boxes) == len(NOTEBOOKS) == 5 and len(set(boxes)) == 1
     assert "-\\partial E/\\partial z" in boxes[0] and "+\\partial L_i/\\partial z" in boxes[0]
 
 

@@ -1,0 +1,126 @@
+"""Assignment 5's model, its plumbing, its data and its figure."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.scipy.special import logsumexp
+
+from course import checks, data
+from course import softmax_network as sn
+from course.softmax_network_figures import TrainingFigure, describe
+from instructor.references import softmax_network as reference
+
+LINKS = sn.Links(output_error=reference.output_error, hidden_slope=reference.hidden_slope,
+                 hidden_error=reference.hidden_error, weight_gradients=reference.weight_gradients,
+                 bias_gradients=reference.bias_gradients)
+
+
+def _jax_loss(params, X, Y):
+    W1, b1, W2, b2 = params
+    z2 = jnp.tanh(X @ W1 + b1) @ W2 + b2
+    return jnp.mean(logsumexp(z2, axis=1) - jnp.sum(Y * z2, axis=1))
+
+
+@pytest.mark.parametrize("seed, n, d, h, k", [(0, 9, 2, 4, 3), (1, 30, 5, 7, 2), (2, 1, 3, 2, 6), (3, 64, 10, 3, 12)])
+def test_backprop_of_the_references_equals_jax_autodiff(seed, n, d, h, k):
+    """The whole chain, every parameter (the biases included), recomputed independently."""
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(n, d)), sn.one_hot(rng.integers(0, k, n), k)
+    weights = sn.initial_weights(d, h, k, seed=seed)
+    ours = sn.backprop(LINKS, X, Y, *weights)
+    with jax.enable_x64(True):
+        theirs = jax.grad(_jax_loss)(tuple(jnp.asarray(w) for w in weights), X, Y)
+    for name, mine, other in zip(ours._fields, ours, theirs):
+        np.testing.assert_allclose(mine, np.asarray(other), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_the_loss_is_the_mean_cross_entropy_and_survives_huge_logits():
+    X, Y, W1, b1, W2, b2 = sn.example()
+    y_hat = sn.forward(X, W1, b1, W2, b2).y_hat
+    assert np.allclose(y_hat.sum(axis=1), 1.0)
+    assert np.isclose(sn.cross_entropy(X, Y, W1, b1, W2, b2), -np.mean(np.sum(Y * np.log(y_hat), axis=1)))
+    # Logits in the thousands: the shifted softmax and the log-softmax stay finite.
+    assert np.isfinite(sn.cross_entropy(X, Y, W1, b1, 1000 * W2, b2))
+    assert np.all(np.isfinite(sn.softmax(np.array([[1000.0, -1000.0, 999.0]]))))
+
+
+def test_the_example_has_no_zero_unit_or_symmetric_weights_and_distinct_sizes():
+    X, Y, W1, b1, W2, b2 = sn.example()
+    n, d, h, k = len(X), W1.shape[0], W1.shape[1], W2.shape[1]
+    assert len({n, d, h, k}) == 4
+    for weights in (W1, b1, W2, b2):
+        assert np.all(weights != 0) and np.all(np.abs(weights) != 1)
+    assert len({tuple(column) for column in W1.T}) == h and len({tuple(row) for row in W2}) == h
+
+
+def test_the_data_is_three_classes_of_fifty_from_a_fixed_seed():
+    X, labels = sn.three_classes()
+    assert X.shape == (150, 2) and np.bincount(labels).tolist() == [50, 50, 50]
+    again, _ = data.three_classes()
+    np.testing.assert_array_equal(X, again)
+    radii = np.hypot(X[:, 0], X[:, 1])
+    assert np.median(radii[labels == 0]) < 1 < 1.5 < np.median(radii[labels > 0])
+    assert np.all(X[labels == 1, 1] >= 0) and np.all(X[labels == 2, 1] <= 0)
+
+
+def test_hidden_cases_vary_widths_batch_sizes_and_include_the_edges():
+    for name, spec in sn.HIDDEN_CASES.items():
+        cases = spec.generate(np.random.default_rng(0))
+        assert len(cases) >= 6, name
+    sizes = [c.args for c in sn.HIDDEN_CASES["network_shapes"].generate(np.random.default_rng(1))]
+    assert all(len(set(s)) == 4 and s[2] >= 2 and s[3] >= 2 for s in sizes)
+    other = [c.args for c in sn.HIDDEN_CASES["network_shapes"].generate(np.random.default_rng(2))]
+    assert sizes != other, "the drawn sizes do not depend on the seed"
+    for name in ("softmax_vjp", "output_error", "hidden_error", "weight_gradients"):
+        assert any(c.large for c in sn.HIDDEN_CASES[name].generate(np.random.default_rng(0))), name
+    confident = [c for c in sn.HIDDEN_CASES["output_error"].generate(np.random.default_rng(0))
+                 if "large logits" in c.description]
+    assert confident and np.min(confident[0].args[0]) < 1e-15
+
+
+def test_the_large_case_is_too_large_for_finite_differences_of_the_loss():
+    """One loss evaluation per logit, twice: far past the per-call limit."""
+    import time
+
+    [large] = [c for c in sn.HIDDEN_CASES["output_error"].generate(np.random.default_rng(0)) if c.large]
+    y_hat, y = large.args
+    logits = np.log(y_hat)
+    started = time.perf_counter()
+    for _ in range(20):
+        np.sum(np.log(sn.softmax(logits)) * y)
+    per_loss = (time.perf_counter() - started) / 20
+    assert 2 * logits.size * per_loss > 5 * checks.SECONDS_PER_CALL
+
+
+def test_symmetric_hidden_units_stay_twins():
+    X, labels = sn.three_classes()
+    W1, b1, W2, b2 = (w.copy() for w in sn.initial_weights(2, 4, 3))
+    W1[:, 1], b1[1], W2[1] = W1[:, 0], b1[0], W2[0]
+    W1, b1, W2, _ = sn.train(LINKS, X, labels, (W1, b1, W2, b2), learning_rate=1.0, steps=50).weights
+    assert np.array_equal(W1[:, 0], W1[:, 1]) and b1[0] == b1[1] and np.array_equal(W2[0], W2[1])
+
+
+def test_the_slider_figure_redraws_and_describes_every_regime():
+    X, labels = sn.three_classes()
+    start = sn.initial_weights(2, 8, 3)
+    figure = TrainingFigure(300, X, labels)
+    first = figure.png()
+    for eta in (0.01, 1.0, 5.0, 100.0):
+        run = sn.train(LINKS, X, labels, start, learning_rate=eta, steps=300)
+        said = figure.update(run, eta)
+        assert said == describe(run, eta) and said.startswith(f"η = {eta:.3g}")
+        assert figure.png() != first
+    assert "too large" in describe(sn.train(LINKS, X, labels, start, learning_rate=100.0, steps=300), 100.0)
+
+
+def test_a_student_who_has_not_started_sees_not_implemented():
+    """The slider says "Not yet" when backprop meets an unanswered exercise (course.widgets)."""
+    def missing(*args):
+        raise NotImplementedError()
+
+    X, Y, *weights = sn.example()
+    links = sn.Links(missing, LINKS.hidden_slope, LINKS.hidden_error, LINKS.weight_gradients, LINKS.bias_gradients)
+    with pytest.raises(NotImplementedError):
+        sn.backprop(links, X, Y, *weights)
