@@ -11,7 +11,7 @@ terms and the gradients) are the student's: nothing here computes one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -135,6 +135,77 @@ def backprop(links: Links, X: np.ndarray, Y: np.ndarray, W1, b1, W2, b2) -> Grad
     dW1, dW2 = links.weight_gradients(X, delta_h, a1, delta_o)
     db1, db2 = links.bias_gradients(delta_h, delta_o)
     return Gradients(*(np.asarray(g, dtype=float) for g in (dW1, db1, dW2, db2)))
+
+
+def graph():
+    """The network's computational graph (course.graph), the notebook's names and shapes, tanh hidden units.
+
+    Inputs: X (n, d), Y (n, k). Parameters: W1 (d, h), b1 (h,), W2 (h, k), b2 (k,).
+    Values: z1, a1, z2, y_hat. Loss: L, the mean cross-entropy.
+    """
+    from .graph import Graph, Node  # imported when drawn: hidden tests import this module
+
+    def mean_cross_entropy(y_hat, Y):
+        with np.errstate(divide="ignore"):
+            return -np.mean(np.sum(Y * np.log(y_hat), axis=1))
+
+    return Graph([
+        Node("X", "X", shape="(n, d)", kind="input"),
+        Node("W1", "W₁", shape="(d, h)", kind="parameter"),
+        Node("b1", "b₁", shape="(h,)", kind="parameter"),
+        Node("z1", "z₁", ("X", "W1", "b1"), lambda X, W1, b1: X @ W1 + b1, "(n, h)", formula="z₁ = X W₁ + b₁"),
+        Node("a1", "a₁", ("z1",), np.tanh, "(n, h)", formula="a₁ = tanh(z₁)"),
+        Node("W2", "W₂", shape="(h, k)", kind="parameter"),
+        Node("b2", "b₂", shape="(k,)", kind="parameter"),
+        Node("z2", "z₂", ("a1", "W2", "b2"), lambda a1, W2, b2: a1 @ W2 + b2, "(n, k)", formula="z₂ = a₁ W₂ + b₂"),
+        Node("y_hat", "ŷ", ("z2",), softmax, "(n, k)", formula="ŷ = softmax(z₂), each row"),
+        Node("Y", "Y", shape="(n, k)", kind="input"),
+        Node("L", "L", ("y_hat", "Y"), mean_cross_entropy, "()", kind="loss", formula="L = −mean Σ Y log ŷ"),
+    ], title="the softmax network (assignment 5)")
+
+
+def node_gradients(values: dict, functions: Mapping[str, Callable]) -> dict:
+    """+∂L/∂node for the graph's nodes, from the student's functions, for those already written.
+
+    values: the graph's forward values (course.graph). functions: the student's functions by name,
+    e.g. the notebook's globals(); a function not defined yet, or still raising NotImplementedError,
+    leaves its nodes out (the view shows them as missing). The links give each record's derivatives
+    (∂L_i/∂·); L is their mean, so those are divided by n. ∂L/∂a1 is δ_h divided by the slope: the
+    step before the slope multiplied it in.
+    """
+    X, Y, W2, a1, y_hat = (np.asarray(values[name], dtype=float) for name in ("X", "Y", "W2", "a1", "y_hat"))
+    n = len(X)
+
+    def call(name, *args):
+        function = functions.get(name)
+        if args and any(a is None for a in args) or not callable(function):
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                return function(*args)
+        except NotImplementedError:
+            return None
+
+    gradients: dict = {"L": 1.0}
+    slope_of_loss = call("cross_entropy_slope", y_hat, Y)
+    delta_o = call("output_error", y_hat, Y)
+    slope = call("hidden_slope", a1)
+    delta_h = call("hidden_error", delta_o, W2, slope)
+    weights = call("weight_gradients", X, delta_h, a1, delta_o)
+    biases = call("bias_gradients", delta_h, delta_o)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if slope_of_loss is not None:
+            gradients["y_hat"] = np.asarray(slope_of_loss, dtype=float) / n
+        if delta_o is not None:
+            gradients["z2"] = np.asarray(delta_o, dtype=float) / n
+        if delta_h is not None:
+            gradients["z1"] = np.asarray(delta_h, dtype=float) / n
+            gradients["a1"] = gradients["z1"] / np.asarray(slope, dtype=float)
+    if weights is not None:
+        gradients["W1"], gradients["W2"] = weights
+    if biases is not None:
+        gradients["b1"], gradients["b2"] = biases
+    return gradients
 
 
 @dataclass
@@ -340,8 +411,8 @@ SLIPS = {
     "network_shapes": (
         Slip("δ_o and δ_h hold one row per record: the error terms are per record, so their first axis is n",
              wrong=lambda r, n, d, h, k: (r[0][1:], r[1][1:], *r[2:])),
-        Slip("a bias gradient is one number per bias: the records are summed away, so ∂L/∂b1 has h "
-             "entries and ∂L/∂b2 has k, like the biases themselves",
+        Slip("a bias gradient has the shape of its bias: ∂L/∂b1 has h entries and ∂L/∂b2 has k, one per "
+             "unit, whatever the number of records",
              wrong=lambda r, n, d, h, k: (r[0], r[1], r[2], np.r_[n, r[3]], r[4], np.r_[n, r[5]])),
         Slip("a gradient has the shape of its weight matrix: ∂L/∂W1 is shaped like W1, one row per input "
              "and one column per hidden unit",

@@ -124,3 +124,25 @@ def test_a_student_who_has_not_started_sees_not_implemented():
     links = sn.Links(missing, LINKS.hidden_slope, LINKS.hidden_error, LINKS.weight_gradients, LINKS.bias_gradients)
     with pytest.raises(NotImplementedError):
         sn.backprop(links, X, Y, *weights)
+
+
+def test_the_graph_view_checks_the_students_functions_and_names_the_first_wrong_node():
+    from course.graph_view import GraphView
+
+    graph, inputs = sn.graph(), dict(sn.example()._asdict())
+    right = GraphView(graph, inputs, lambda values: sn.node_gradients(values, vars(reference)))
+    assert right.first_wrong is None and "matches finite differences (9 nodes)" in right.text()
+    slipped = {**vars(reference), "hidden_slope": lambda a1: a1 * (1 - a1)}
+    assert GraphView(graph, inputs, lambda values: sn.node_gradients(values, slipped)).first_wrong == "z1"
+    halfway = {"output_error": reference.output_error, "hidden_slope": lambda a1: (_ for _ in ()).throw(
+        NotImplementedError())}
+    partial = GraphView(graph, inputs, lambda values: sn.node_gradients(values, halfway))
+    assert partial.first_wrong is None and "2 nodes" in partial.text()
+
+
+def test_the_graph_is_the_networks_forward_pass():
+    X, Y, W1, b1, W2, b2 = sn.example()
+    values = sn.graph().forward({"X": X, "Y": Y, "W1": W1, "b1": b1, "W2": W2, "b2": b2})
+    for name, value in sn.forward(X, W1, b1, W2, b2)._asdict().items():
+        np.testing.assert_allclose(values[name], value, rtol=1e-14)
+    assert np.isclose(values["L"], sn.cross_entropy(X, Y, W1, b1, W2, b2))
