@@ -440,7 +440,8 @@ SLIPS = {
              violated=_rows_do_not_sum_to_zero),
     ),
     "output_error": (
-        Slip("the sign is flipped: δ_o = ∂L_i/∂z2 is prediction minus target, positive where ŷ is too high",
+        Slip("the sign is flipped: where a class's ŷ is too high, raising its logit raises the loss, so δ_o "
+             "is positive there",
              wrong=lambda r, y_hat, y: (-r[0],)),
         Slip("δ_o is one record's derivative ∂L_i/∂z2: the 1/n of the mean belongs to the weight "
              "gradients, not here",
