@@ -52,7 +52,7 @@ def forward(X: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: n
     return Forward(z1, a1, z2, softmax(z2))
 
 
-def _mean_cross_entropy(z2: np.ndarray, Y: np.ndarray) -> float:
+def cross_entropy_of(z2: np.ndarray, Y: np.ndarray) -> float:
     """The mean over the records of −Σ_j y_ij log softmax(z2)_ij, by the log-softmax: no log of 0."""
     shifted = z2 - z2.max(axis=1, keepdims=True)
     log_y_hat = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -61,7 +61,7 @@ def _mean_cross_entropy(z2: np.ndarray, Y: np.ndarray) -> float:
 
 def cross_entropy(X: np.ndarray, Y: np.ndarray, W1, b1, W2, b2) -> float:
     """L = mean over the records of −Σ_j y_ij log ŷ_ij. shapes: X (n, d), Y (n, k) one-hot."""
-    return _mean_cross_entropy(forward(X, W1, b1, W2, b2).z2, Y)
+    return cross_entropy_of(forward(X, W1, b1, W2, b2).z2, Y)
 
 
 def accuracy(X: np.ndarray, labels: np.ndarray, W1, b1, W2, b2) -> float:
@@ -227,7 +227,7 @@ def train(links: Links, X: np.ndarray, labels: np.ndarray, weights, *, learning_
     with np.errstate(over="ignore", invalid="ignore"):  # a far too large η is shown, not warned about
         for step in range(steps + 1):
             z2 = forward(X, W1, b1, W2, b2).z2  # one forward pass for the loss and the accuracy
-            losses[step] = _mean_cross_entropy(z2, Y)
+            losses[step] = cross_entropy_of(z2, Y)
             accuracies[step] = np.mean(np.argmax(z2, axis=1) == labels)
             if step == steps or not np.isfinite(losses[step]):
                 break

@@ -164,4 +164,13 @@ EXPECTED_OUTPUTS = [
 
 # Regression guards: what the course prints today that no seed prints.
 REGRESSION_GUARDS = [
+    "L = 0.679738",
+    # Lecture 002's example through the output error, and the chained links' nan where ŷ rounds to 0.
+    "δ_o = [[-0.018, 0.018], [0.018, -0.018], [0.0, 0.0]]",
+    "chained links: [[nan nan nan]]  simplified: [[-1.  1.  0.]]",
+    "η = 0.01: loss 1.14 → 0.534 after 300 steps, it falls at every step; 80% of the records classified right.",
+    "η = 1: loss 1.14 → 0.0344 after 300 steps, it falls at every step; 99% of the records classified right.",
+    "η = 5: loss 1.14 → 0.0185 after 300 steps, the first steps overshoot (up to 3.68), then it settles",
+    "η = 100: too large — the loss ends higher than it started (1.14 → 3.55 after 300 steps)",
+    "after 300 steps the twins differ by 0; loss 0.0363",
 ]

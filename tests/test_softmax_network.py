@@ -146,3 +146,24 @@ def test_the_graph_is_the_networks_forward_pass():
     for name, value in sn.forward(X, W1, b1, W2, b2)._asdict().items():
         np.testing.assert_allclose(values[name], value, rtol=1e-14)
     assert np.isclose(values["L"], sn.cross_entropy(X, Y, W1, b1, W2, b2))
+
+
+def test_tanh_units_learn_the_data_faster_than_sigmoid_ones_as_the_text_says():
+    """Section 1: 300 steps at η = 1 from the same start end at 0.034 (tanh) and 0.28 (sigmoid)."""
+    X, labels = sn.three_classes()
+    Y = sn.one_hot(labels, 3)
+
+    def final_loss(activation, slope):
+        W1, b1, W2, b2 = (w.copy() for w in sn.initial_weights(2, 8, 3))
+        for _ in range(300):
+            a1 = activation(X @ W1 + b1)
+            delta_o = (sn.softmax(a1 @ W2 + b2) - Y) / len(X)
+            delta_h = (delta_o @ W2.T) * slope(a1)
+            W2, b2 = W2 - a1.T @ delta_o, b2 - delta_o.sum(axis=0)
+            W1, b1 = W1 - X.T @ delta_h, b1 - delta_h.sum(axis=0)
+        return sn.cross_entropy_of(activation(X @ W1 + b1) @ W2 + b2, Y)
+
+    assert round(final_loss(np.tanh, lambda a: 1 - a ** 2), 3) == 0.034
+    assert round(final_loss(lambda z: 1 / (1 + np.exp(-z)), lambda a: a * (1 - a)), 2) == 0.28
+    tanh_run = sn.train(LINKS, X, labels, sn.initial_weights(2, 8, 3), learning_rate=1.0, steps=300)
+    assert round(tanh_run.losses[-1], 3) == 0.034
