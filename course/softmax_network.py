@@ -421,6 +421,9 @@ SLIPS = {
              wrong=lambda r, n, d, h, k: (*r[:4], _swap(r[4]), r[5])),
         Slip("δ_h belongs to the hidden units: one column per hidden unit, h, not per output",
              wrong=lambda r, n, d, h, k: (r[0], r[0], *r[2:])),
+        Slip("a shape is a tuple with one entry per axis: an error term has two (records, units), a weight "
+             "gradient two (like its weight matrix), a bias gradient one (like its bias)",
+             violated=lambda got, n, d, h, k: [int(np.size(g)) for g in got] != [2, 2, 2, 1, 2, 1]),
     ),
     "cross_entropy_slope": (
         Slip("the sign is flipped: the loss falls as the target class's probability rises, so its "

@@ -169,12 +169,23 @@ STUDENT_SLIPS = {
         ("the hidden units got the weights w_output[0 : h]", "def hidden_error_terms(d, w_output, beta_h):\n"
          "    return np.outer(d, w_output[:-1]) * beta_h * (1 - beta_h)"),
     ],
-    "softmax_network.softmax_vjp": [
-        ("each row must sum to 0", "def softmax_vjp(y_hat, upstream):\n    return y_hat * (1 - y_hat) * upstream"),
+    "softmax_network.network_shapes": [
+        ("a shape is a tuple with one entry per axis", "def network_shapes(n, d, h, k):\n"
+         "    return (n, k), (n, h), (d, h), (1, h), (h, k), (1, k)"),
     ],
     "softmax_network.output_error": [
+        ("the sign is flipped", "def output_error(y_hat, y):\n    return y - y_hat"),
         ("a probability of 0", "def output_error(y_hat, y):\n    upstream = -y / y_hat\n"
          "    return y_hat * (upstream - np.sum(upstream * y_hat, axis=1, keepdims=True))"),
+    ],
+    "softmax_network.weight_gradients": [
+        ("the gradients are summed over the records", "def weight_gradients(X, hidden_error, a1, output_error):\n"
+         "    return X.T @ hidden_error, a1.T @ output_error"),
+        ("∂L/∂W2 is transposed", "def weight_gradients(X, hidden_error, a1, output_error):\n"
+         "    return X.T @ hidden_error / len(X), output_error.T @ a1 / len(X)"),
+    ],
+    "softmax_network.softmax_vjp": [
+        ("each row must sum to 0", "def softmax_vjp(y_hat, upstream):\n    return y_hat * (1 - y_hat) * upstream"),
     ],
     "softmax_network.hidden_error": [
         ("δ_h uses only one output's weights", "def hidden_error(output_error, W2, slope):\n"
