@@ -176,10 +176,12 @@ def test_just_under_the_limit_the_parameters_zig_zag_while_the_loss_falls():
 
 TWO_NODE = slider_range(_source("sigmoid_networks"), "train=train_at")
 _start = {name: data.TWO_NODE[name] for name in ("w0", "w1", "w2", "s0", "target")}
+_gradients = sn.two_node_backprop(sn.TwoNodeFunctions(*(getattr(reference_sn, name)
+                                                         for name in sn.TwoNodeFunctions._fields)))
 
 
 def _two_node(eta):
-    return describe(sn.train_two_node(reference_sn.two_node_gradients, learning_rate=eta, steps=1000, **_start), eta)
+    return describe(sn.train_two_node(_gradients, learning_rate=eta, steps=1000, **_start), eta)
 
 
 @pytest.mark.parametrize("eta, phrase", [
