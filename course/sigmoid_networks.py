@@ -8,8 +8,9 @@ and every training loop take them as arguments, and pass each composition
 the link *values*, never computing one itself.
 
 Signs follow the lectures.  The two-node network's gradients are those of
-E = ½(out − target)².  Lecture 001's error terms are δ = (y − ŷ)·σ′(z), minus
-∂E/∂z for E = ½(y − ŷ)², and its weight steps Δw are *added* to the weights.
+E = ½(out − target)².  Lecture 001's error and error terms are minus the
+derivatives, δ = −∂E/∂z for E = ½(y − ŷ)², and its weight steps Δw are *added*
+to the weights.
 """
 from __future__ import annotations
 
@@ -187,7 +188,7 @@ def initial_weights(n_features: int, n_hidden: int,
 class HiddenLayerFunctions(NamedTuple):
     """The student's functions for lecture 001's hidden layer: links, then the compositions.
 
-    output_error(output, target) -> the lecture's error y − ŷ
+    output_error(output, target) -> the lecture's error, −∂E/∂ŷ
     sigmoid_slope(s) -> σ′ from a unit's output s, elementwise
     output_error_term(output_error, output_slope) -> δ_o
     hidden_error_term(output_error_term, weights_hidden_output, hidden_slope) -> δ_h
