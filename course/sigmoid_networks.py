@@ -107,6 +107,30 @@ def two_node_backprop(functions: TwoNodeFunctions) -> TwoNodeGradients:
     return gradients
 
 
+def two_node_node_gradients(functions: TwoNodeFunctions, values: dict) -> dict:
+    """+∂E/∂node for every node of `course.graphs.two_node()` but its inputs, from the student's functions.
+
+    values: the graph's forward values by node name (floats).  The weights' gradients are
+    `two_node_gradients` of the links; every node between them is the same composition with the
+    links below that node set to 1 (∂E/∂x2 is ∂E/∂w1 with ∂x2/∂w1 = 1), so a wrong link or a wrong
+    product shows at the first node it reaches, and nothing here multiplies a link itself.
+    """
+    links = two_node_links(functions, values["w0"], values["w1"], values["w2"], values["s0"], values["target"])
+    compose = functions.two_node_gradients
+    dE_dw0, dE_dw1, dE_dw2 = compose(*links)
+    return {
+        "E": 1.0,
+        "out": compose(*links._replace(dout_dw2=1.0))[2],
+        "w2": dE_dw2,
+        "s2": compose(*links._replace(ds2_dx2=1.0, dx2_dw1=1.0))[1],
+        "x2": compose(*links._replace(dx2_dw1=1.0))[1],
+        "w1": dE_dw1,
+        "s1": compose(*links._replace(ds1_dx1=1.0, dx1_dw0=1.0))[0],
+        "x1": compose(*links._replace(dx1_dw0=1.0))[0],
+        "w0": dE_dw0,
+    }
+
+
 @dataclass
 class TwoNodeRun:
     """The weights, output and loss before the first and after every update; each (steps + 1,)."""
@@ -216,6 +240,26 @@ def backprop_steps(functions: HiddenLayerFunctions, learning_rate: float, x: np.
     delta_hidden = functions.hidden_error_term(delta_output, weights_hidden_output,
                                                functions.sigmoid_slope(hidden_output))
     return functions.weight_steps(learning_rate, delta_output, delta_hidden, hidden_output, x)
+
+
+def hidden_layer_node_gradients(functions: HiddenLayerFunctions, values: dict) -> dict:
+    """+∂E/∂node for every node of `course.graphs.hidden_layer()` but its inputs, from the student's functions.
+
+    values: the graph's forward values by node name (x (n, d), W_ih (d, h), h (n, h), w_ho (h,),
+    y_hat (n,), y (n,)).  E is the mean over the n records and the lecture's δ = −∂E_i/∂z, so each
+    gradient is minus the student's value divided by n; the weights' are the steps at η = 1, which
+    already average.  ∂E/∂h is `hidden_error_term` with the hidden slopes set to 1.
+    """
+    n = len(values["y"])
+    error = functions.output_error(values["y_hat"], values["y"])
+    delta_output = functions.output_error_term(error, functions.sigmoid_slope(values["y_hat"]))
+    delta_hidden = functions.hidden_error_term(delta_output, values["w_ho"],
+                                               functions.sigmoid_slope(values["h"]))
+    step_ho, step_ih = functions.weight_steps(1.0, delta_output, delta_hidden, values["h"], values["x"])
+    back_to_h = functions.hidden_error_term(delta_output, values["w_ho"], np.ones_like(values["h"]))
+    return {"E": 1.0, "y_hat": -np.asarray(error) / n, "z_o": -np.asarray(delta_output) / n,
+            "w_ho": -np.asarray(step_ho), "h": -np.asarray(back_to_h) / n, "z_h": -np.asarray(delta_hidden) / n,
+            "W_ih": -np.asarray(step_ih)}
 
 
 @dataclass
