@@ -201,3 +201,40 @@ def test_hard_coding_the_worked_example_fails_the_hidden_cases():
     problems = verify_record("sigmoid_networks.hidden_error_term",
                              _record_of("sigmoid_networks.hidden_error_term", memorised))
     assert problems and "hidden_error_term is wrong on" in problems[0]
+
+
+@pytest.mark.parametrize("change, first_wrong", [
+    ({}, None),
+    ({"sigmoid_slope": lambda s: sigmoid(s) * (1 - sigmoid(s))}, "x2"),
+    ({"product_slopes": lambda w, s: (w, s)}, "w2"),
+    ({"squared_error_slope": lambda out, target: 2 * (out - target)}, "out"),
+    # ∂E/∂w0 without the link ∂x2/∂s1: the first node it reaches is s1.
+    ({"two_node_gradients": lambda e, o_w2, o_s2, s2_x2, x2_w1, x2_s1, s1_x1, x1_w0:
+      (e * o_s2 * s2_x2 * s1_x1 * x1_w0, e * o_s2 * s2_x2 * x2_w1, e * o_w2)}, "s1"),
+])
+def test_the_two_node_graph_view_marks_the_first_wrong_node(change, first_wrong):
+    """The view's gradients come from the student's functions only; a wrong one shows where it enters."""
+    from course import graphs
+
+    graph = graphs.two_node()
+    values = graph.forward({"w0": -0.8, "w1": 1.7, "w2": 1.2, "s0": 1.5, "target": 0.3})
+    report = graph.check(values, sn.two_node_node_gradients(TWO_NODE._replace(**change), values))
+    assert report.first_wrong == first_wrong, report.text("two-node")
+
+
+@pytest.mark.parametrize("change, first_wrong", [
+    ({}, None),
+    ({"output_error": lambda output, target: output - target}, "y_hat"),
+    ({"hidden_error_term": lambda d, w, slope: np.multiply.outer(d, w)}, "z_h"),
+    ({"weight_steps": lambda eta, d_o, d_h, h, x: (eta * np.atleast_1d(d_o) @ np.atleast_2d(h),
+                                                   eta * np.atleast_2d(x).T @ np.atleast_2d(d_h))}, "w_ho"),
+])
+def test_the_hidden_layer_graph_view_marks_the_first_wrong_node(change, first_wrong):
+    from course import graphs
+
+    rng = np.random.default_rng(3)
+    graph = graphs.hidden_layer()
+    values = graph.forward({"x": rng.normal(size=(7, 4)), "y": rng.uniform(size=7),
+                            "W_ih": rng.normal(size=(4, 3)), "w_ho": rng.normal(size=3)})
+    report = graph.check(values, sn.hidden_layer_node_gradients(HIDDEN_LAYER._replace(**change), values))
+    assert report.first_wrong == first_wrong, report.text("hidden layer")
