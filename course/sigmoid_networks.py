@@ -101,10 +101,10 @@ def two_node_backprop(functions: TwoNodeFunctions) -> TwoNodeGradients:
     functions turn them into link values, and the student's
     `two_node_gradients` composes those.
     """
-    def gradients(w0, w1, w2, s0, target):
+    def backward(w0, w1, w2, s0, target):
         return functions.two_node_gradients(*two_node_links(functions, w0, w1, w2, s0, target))
 
-    return gradients
+    return backward
 
 
 def two_node_node_gradients(functions: TwoNodeFunctions, values: dict) -> dict:
