@@ -8,6 +8,8 @@ from course import network_321 as n321
 from course.network_321_figures import TrainingFigure
 from instructor.references import network_321 as reference
 
+REFERENCE_GRADIENTS = n321.backprop_of(reference)  # the full backward pass, from the reference functions
+
 
 KERAS_TWIN = "course.network_321_keras"  # the conftest's keras_network fixture
 
@@ -34,7 +36,7 @@ def test_reference_gradient_equals_keras_autodiff(keras_network, seed, n, d, h):
     X, y = rng.normal(size=(n, d)), np.exp(rng.normal(0, 0.5, n))
     W1, w2 = rng.normal(0, 0.5, (d, h)), rng.normal(0, 0.5, h)
     autodiff = keras_network.autodiff_gradients(keras_network.build(W1, w2), X, y)
-    ours = reference.gradients(X, y, W1, w2)
+    ours = REFERENCE_GRADIENTS(X, y, W1, w2)
     assert len(autodiff) == len(ours) == 2
     for mine, theirs in zip(ours, autodiff):
         assert theirs.shape == mine.shape
@@ -46,7 +48,7 @@ def test_keras_sgd_follows_the_numpy_trajectory(keras_network):
     X, y = n321.lecture_data(2000)
     W1, w2 = n321.start()
     steps, eta = 300, 0.0005
-    numpy_run = n321.train(reference.gradients, X, y, W1, w2, learning_rate=eta, steps=steps)
+    numpy_run = n321.train(REFERENCE_GRADIENTS, X, y, W1, w2, learning_rate=eta, steps=steps)
     model = keras_network.build(W1, w2)
     keras_network.fit(model, X, y, optimizer=keras_network.keras.optimizers.SGD(learning_rate=eta), steps=steps)
     W1_keras, w2_keras = keras_network.weights(model)
@@ -61,10 +63,10 @@ def _overflowing(X, y, W1, w2):
 
 def test_training_records_the_loss_and_stops_on_divergence():
     X, y = n321.lecture_data(300)
-    run = n321.train(reference.gradients, X, y, *n321.start(), learning_rate=5e-4, steps=100, loss_every=10)
+    run = n321.train(REFERENCE_GRADIENTS, X, y, *n321.start(), learning_rate=5e-4, steps=100, loss_every=10)
     assert list(run.loss_steps) == list(range(0, 101, 10))
     assert run.losses[-1] < run.losses[0] / 10
-    wild = n321.train(reference.gradients, X, y, *n321.start(), learning_rate=0.1, steps=50)
+    wild = n321.train(REFERENCE_GRADIENTS, X, y, *n321.start(), learning_rate=0.1, steps=50)
     assert wild.losses[-1] > wild.losses[0], "a too-large step overshoots into a worse loss"
     # A step that overflows exp: the loop stops, silently, and the rest of the curve is infinite.
     blown = n321.train(_overflowing, X, y, *n321.start(), learning_rate=1.0, steps=50, loss_every=5)
@@ -74,9 +76,9 @@ def test_training_records_the_loss_and_stops_on_divergence():
 def test_slider_figure_marks_divergence_and_says_so():
     X, y = n321.lecture_data(300)
     figure = TrainingFigure(50, n321.truth(), n321.start())
-    calm = figure.update(n321.train(reference.gradients, X, y, *n321.start(), learning_rate=5e-4, steps=50), 5e-4)
+    calm = figure.update(n321.train(REFERENCE_GRADIENTS, X, y, *n321.start(), learning_rate=5e-4, steps=50), 5e-4)
     assert "loss" in calm and not figure.curve.marker.get_visible()
-    wild = figure.update(n321.train(reference.gradients, X, y, *n321.start(), learning_rate=0.1, steps=50), 0.1)
+    wild = figure.update(n321.train(REFERENCE_GRADIENTS, X, y, *n321.start(), learning_rate=0.1, steps=50), 0.1)
     assert "too large" in wild
     blown = n321.train(_overflowing, X, y, *n321.start(), learning_rate=1.0, steps=50)
     said = figure.update(blown, 1.0)
