@@ -100,7 +100,7 @@ ORACLES = {
 SLIP = {
     "edits": {"output_slope": [("return y_hat", "return np.ones_like(y_hat)")]},
     "failing_cells": {"test_output_slope"},
-    "feedback_mentions": "output_slope is wrong on",
+    "feedback_mentions": "∂ŷ/∂z2: 4 of 4 entries are wrong",
 }
 
 # What the executed source notebook must display: seed 000's weights, to every printed digit.
