@@ -85,3 +85,51 @@ def test_slider_figure_marks_divergence_and_says_so():
     assert "blew up" in said and figure.curve.marker.get_visible()
     assert np.isfinite(figure.curve.line.get_ydata()).all()
     assert figure.png().startswith(b"\x89PNG")
+
+
+def _unimplemented(*args):
+    raise NotImplementedError()
+
+
+def test_each_visible_test_passes_with_every_other_exercise_unanswered():
+    """The visible tests feed each exercise values computed without the student's code: one wrong
+    (or missing) function fails its own test cell and no other."""
+    from tests.test_hints import TESTS, _run_test
+
+    graded = n321.BACKPROP_FUNCTIONS + ("backprop_shapes",)
+    cells = [(source, grade_id) for notebook, grade_id, source, _ in TESTS if notebook == "network_321"]
+    assert sorted(grade_id.removeprefix("test_") for _, grade_id in cells) == sorted(graded)
+    for source, grade_id in cells:
+        own = grade_id.removeprefix("test_")
+        others = {name: _unimplemented for name in graded if name != own}
+        assert _run_test("network_321", source, others) is None, grade_id
+        assert _run_test("network_321", source, {own: _unimplemented}) is not None, grade_id
+
+
+def test_backprop_chains_the_reference_functions_into_the_gradient_of_the_loss():
+    X, y, W1, w2 = n321.random_network(9, 4, 3, seed=1)
+    for backprop, numerical in zip(REFERENCE_GRADIENTS(X, y, W1, w2), n321.numerical_gradients(X, y, W1, w2)):
+        np.testing.assert_allclose(backprop, numerical, rtol=1e-7, atol=1e-10)
+    with pytest.raises(TypeError, match="missing"):
+        n321.backprop_with(loss_slope=reference.loss_slope)
+
+
+def test_finite_difference_deltas_are_the_reference_deltas():
+    X, y, W1, w2 = n321.random_network(7, 3, 4, seed=2)
+    values = n321.forward(X, W1, w2)
+    delta2 = reference.output_delta(reference.loss_slope(values.y_hat, y), reference.output_slope(values.y_hat))
+    delta1 = reference.hidden_deltas(delta2, w2, reference.sigmoid_slope(values.a1))
+    numerical2, numerical1 = n321.numerical_deltas(X, y, W1, w2)
+    np.testing.assert_allclose(numerical2, delta2, rtol=1e-8)
+    np.testing.assert_allclose(numerical1, delta1, rtol=1e-7, atol=1e-12)
+
+
+def test_hidden_cases_vary_widths_and_batches_and_the_shapes_cases_never_repeat_a_size():
+    from course import checks
+
+    _, shapes = checks.cases_for("network_321.backprop_shapes")
+    assert len(shapes) >= 8 and all(len(set(case.args)) == 3 for case in shapes)
+    for check in ("hidden_deltas", "gradients", "sigmoid_slope"):
+        _, cases = checks.cases_for(f"network_321.{check}")
+        sizes = {np.shape(case.args[-1]) for case in cases}
+        assert len({n for n, *_ in sizes}) >= 5 and len({s[1] for s in sizes if len(s) > 1}) >= 4, (check, sizes)
