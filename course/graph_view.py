@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .graph import ERRORS, MISSING, OK, UNCHECKED, Graph, Report, summarize
+from .graph import MISSING, OK, UNCHECKED, Graph, Report, summarize
 
 # -- drawing ---------------------------------------------------------------------
 
@@ -171,8 +171,7 @@ def render_html(report: Report, title: str = "") -> str:
             (node.formula, "normal", "#555"),
             ("value  " + summarize(entry.value, 3), "normal", "#222"),
             ("yours  " + (summarize(entry.gradient, 3) if entry.gradient is not None else "—"), "normal", "#222"),
-            ("finite diff.  " + (summarize(entry.numeric, 3) if entry.numeric is not None else "—"), "normal",
-             "#222"),
+            ("finite diff.  " + entry.numeric_summary(3), "normal", "#222"),
             (_status_line(entry), "bold" if entry.is_error else "normal", border),
         ]
         if name == first:
@@ -243,6 +242,8 @@ class GraphView:
     graph: a `course.graph.Graph`. inputs: name -> value for every input and parameter, or a
     function returning that dict (called at each refresh, for values that change). backward:
     values -> {name: +∂loss/∂node}. title: shown above the graph (the graph's own by default).
+    max_entries: finite differences at that many entries of each node at most (a seeded sample),
+    so that a large batch costs a bounded time; a few records are clearer to look at anyway.
     A view replaces an earlier view of the same cell or the same title: re-running the cell does
     not stack refreshes.
     """
@@ -253,10 +254,10 @@ class GraphView:
 
     def __init__(self, graph: Graph, inputs: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
                  backward: Callable[[dict], Mapping[str, Any]], *, title: str = "", display: bool = True,
-                 eps: float = 1e-2):
+                 eps: float = 1e-2, max_entries: int = 60):
         self.graph, self.inputs, self.backward = graph, inputs, backward
         self.title = title or graph.title
-        self.eps = eps
+        self.eps, self.max_entries = eps, max_entries
         self.refreshes = 0
         self.report: Report | None = None
         self._numeric: tuple[dict, dict] | None = None  # (values, numerical gradients) last computed
@@ -284,7 +285,7 @@ class GraphView:
                     old[k].shape == values[k].shape and np.array_equal(old[k], values[k], equal_nan=True)
                     for k in values):
                 return numeric
-        numeric = self.graph.numerical_gradients(values, self.eps)
+        numeric = self.graph.numerical_gradients(values, self.eps, max_entries=self.max_entries)
         self._numeric = ({k: v.copy() for k, v in values.items()}, numeric)
         return numeric
 

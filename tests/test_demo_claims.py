@@ -197,7 +197,7 @@ _X, _y = n321.lecture_data(300)
 
 
 def _network_losses(eta):
-    return np.asarray(n321.train(reference_321.gradients, _X, _y, *n321.start(), learning_rate=eta, steps=300,
+    return np.asarray(n321.train(n321.backprop_of(reference_321), _X, _y, *n321.start(), learning_rate=eta, steps=300,
                                  loss_every=3).losses)
 
 

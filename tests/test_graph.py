@@ -16,7 +16,6 @@ import sys
 import jax
 import jax.numpy as jnp
 import matplotlib
-import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
@@ -170,6 +169,21 @@ def test_the_first_wrong_node_is_found_wherever_it_is(name):
         assert f'data-first-wrong="{wrong}"' in drawn
         assert "first wrong node in backward order" in drawn
         assert ("downstream of the error" in drawn) == bool(graph.ancestors(wrong))
+
+
+def test_a_large_node_is_checked_at_a_sample_of_its_entries(checked_321):
+    graph, values, numeric = checked_321
+    sampled = graph.numerical_gradients(values, max_entries=4)
+    taken = np.isfinite(sampled["z1"])
+    assert taken.sum() == 4 and values["z1"].size == 10
+    np.testing.assert_allclose(sampled["z1"][taken], numeric["z1"][taken], rtol=1e-9)
+    assert graph.check(values, numeric, sampled).ok
+    wrong = dict(numeric, z1=numeric["z1"] * np.where(taken, 1.0, 2.0))  # wrong where nothing was sampled
+    assert graph.check(values, wrong, sampled).ok, "only the sampled entries are compared"
+    wrong = dict(numeric, z1=-numeric["z1"])
+    report = graph.check(values, wrong, sampled)
+    assert report.first_wrong == "z1" and "(checked at 4 of 10 entries)" in report["z1"].message
+    assert "at 4 of 10 entries" in report.text()
 
 
 def test_backward_order_starts_at_the_loss(checked_321):

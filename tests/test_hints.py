@@ -172,14 +172,20 @@ STUDENT_SLIPS = {
          "    return eta * np.atleast_1d(d_o) @ np.atleast_2d(h) / n, eta * x[:, None] * d_h / n"),
     ],
     "network_321.hidden_deltas": [
-        ("δ2 has one entry per record", "def hidden_deltas(d2, w2, a1):\n    return d2 * w2 * a1 * (1 - a1)"),
+        ("δ2 has one entry per record", "def hidden_deltas(d2, w2, slope):\n    return d2 * w2 * slope"),
     ],
     "network_321.gradients": [
-        ("the gradients are summed", "def gradients(X, y, W1, w2):\n"
-         "    z1, a1, z2, y_hat = n321.forward(X, W1, w2)\n"
-         "    d2 = 2 * (y_hat - y) * y_hat\n"
-         "    d1 = np.outer(d2, w2) * a1 * (1 - a1)\n"
-         "    return X.T @ d1, a1.T @ d2"),
+        ("the gradients are summed", "def gradients(X, a1, d2, d1):\n    return X.T @ d1, a1.T @ d2"),
+    ],
+    "network_321.backprop_shapes": [
+        ("the deltas are missing the record axis", "def backprop_shapes(n, d, h):\n"
+         "    return (), (h,), (d, h), (h,)"),
+        ("the weight gradients keep a record axis", "def backprop_shapes(n, d, h):\n"
+         "    return (n,), (n, h), (n, d, h), (n, h)"),
+    ],
+    "network_321.sigmoid_slope": [
+        ("σ is applied to a1 again", "def sigmoid_slope(a1):\n"
+         "    return n321.sigmoid(a1) * (1 - n321.sigmoid(a1))"),
     ],
     "house_prices.output_error_term": [
         ("δ_O has a sigmoid's slope", "def output_error_term(y_pred, y):\n"
