@@ -244,11 +244,11 @@ class GraphView:
     values -> {name: +∂loss/∂node}. title: shown above the graph (the graph's own by default).
     max_entries: finite differences at that many entries of each node at most (a seeded sample),
     so that a large batch costs a bounded time; a few records are clearer to look at anyway.
-    A view replaces an earlier view of the same cell or the same title: re-running the cell does
-    not stack refreshes.
+    A view replaces the earlier view of the same cell (or of the same title, where the front end
+    sends no cell id): re-running the cell does not stack refreshes.
     """
 
-    #: The live view for each cell id and each title: strong references, one per key, so a view
+    #: The live view for each cell id (or title): strong references, one per key, so a view
     #: lives while it is the current one and is released when a new one replaces it.
     _live: dict[str, "GraphView"] = {}
 
@@ -359,7 +359,9 @@ class GraphView:
     # -- refreshing after every cell ------------------------------------------------
 
     def _keys(self) -> list[str]:
-        return [key for key in (f"cell:{self._cell_id}" if self._cell_id else "", f"title:{self.title}") if key]
+        # The cell the view was made in, where the front end says (JupyterLab does): a copy of the
+        # view in another cell keeps refreshing. Without a cell id (nbclient sends none), the title.
+        return [f"cell:{self._cell_id}"] if self._cell_id else [f"title:{self.title}"]
 
     def _register(self, shell) -> None:
         for key in self._keys():
