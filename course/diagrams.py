@@ -191,6 +191,17 @@ def _math(label: str) -> str:
     return f"$w_{{{numbered.group(1)}}}$" if numbered else label
 
 
+def _new_figure(size: tuple[float, float]):
+    # A Figure of its own, not pyplot's: the inline backend would show a pyplot figure a second
+    # time at the end of the cell that returns it (as course.plots does).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=90)
+    FigureCanvasAgg(figure)
+    return figure, figure.add_subplot()
+
+
 def _gap(layer: Sequence[Unit], following: Sequence[Unit]) -> float:
     """Room between two layers: more where many units fan out to several."""
     targets = sum(unit.kind != "bias" for unit in following)
@@ -205,7 +216,6 @@ def draw_network(network: Network | str, ax=None, *, figsize: tuple[float, float
     Returns the Figure. Each weight's text has
     gid "weight:<label>" and each unit's "unit:<name>", so a test can find them.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Circle, FancyBboxPatch
 
     if isinstance(network, str):
@@ -216,7 +226,7 @@ def draw_network(network: Network | str, ax=None, *, figsize: tuple[float, float
     gaps = [_gap(network.layers[i], network.layers[i + 1]) for i in range(len(network.layers) - 1)]
     if ax is None:
         width = 1.1 * sum(gaps) + 1.5
-        figure, ax = plt.subplots(figsize=figsize or (max(6.0, width), max(2.6, 1.0 * tallest + 1.2)))
+        figure, ax = _new_figure(figsize or (max(6.0, width), max(2.6, 1.0 * tallest + 1.2)))
     else:
         figure = ax.figure
     # A layer with many units sends many weights: the gap after it grows, so that their labels,
@@ -273,7 +283,6 @@ def draw_graph(graph, values: Mapping[str, np.ndarray] | None = None, ax=None, *
     values: from `graph.forward`, to add the actual shapes to the symbolic ones. Returns the Figure;
     each edge's shape text has gid "shape:<parent>-><child>".
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
     from .graph_view import BOX_WIDTH, _layout
@@ -285,7 +294,7 @@ def draw_graph(graph, values: Mapping[str, np.ndarray] | None = None, ax=None, *
     columns = max(x for x, _ in centres.values()) + box_w
     rows = -min(y for _, y in centres.values()) + box_h
     if ax is None:
-        figure, ax = plt.subplots(figsize=(max(4.0, 3.2 * columns), max(3.0, 3.0 * rows + 0.6)))
+        figure, ax = _new_figure((max(4.0, 3.2 * columns), max(3.0, 3.0 * rows + 0.6)))
     else:
         figure = ax.figure
     for parent, child in graph.edges:

@@ -349,6 +349,7 @@ def output_link(y_hat, y):
     "view = GraphView(graph, inputs, lambda values: backward(values), title='3-2-1 check')",
     "view = GraphView(graph, inputs, lambda values: backward(values), title='3-2-1 check')",
     "print('callbacks added:', len(get_ipython().events.callbacks['post_run_cell']) - callbacks)",
+    "%matplotlib inline\nfrom course import diagrams\ndiagrams.draw_network('house_prices')",
 ]
 
 
@@ -368,6 +369,8 @@ def test_the_view_runs_headless_quietly_and_refreshes_after_a_cell_is_run_again(
     data = shown[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"].startswith("3-2-1 check\nnode") and "<svg" not in data["text/plain"]
+    images = [o for o in notebook.cells[10].outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, "the diagram is shown once, not again by pyplot at the end of the cell"
 
 
 _CELL_IDS_SCRIPT = """
