@@ -30,7 +30,7 @@ from .graph import MISSING, OK, UNCHECKED, Graph, Report, summarize
 
 # -- drawing ---------------------------------------------------------------------
 
-BOX_WIDTH, LINE, PAD = 280, 16, 8
+BOX_WIDTH, LINE, PAD = 300, 16, 8
 ROW_GAP, COLUMN_GAP, MARGIN = 58, 36, 16
 LINES = 6  # label, formula, value, yours, finite differences, status
 
@@ -81,7 +81,7 @@ def _layout(graph: Graph) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def _clip(text: str, characters: int = 38) -> str:
+def _clip(text: str, characters: int = 41) -> str:
     return text if len(text) <= characters else text[:characters - 1] + "…"
 
 
@@ -92,13 +92,13 @@ def _shape_text(shape: str, value: np.ndarray | None) -> str:
     return shape or actual
 
 
-def _status_line(entry) -> str:
+def _status_line(entry, short: bool = False) -> str:
     if entry.status == OK:
-        return f"✓ matches (rel. error {entry.relative_error:.0e})"
+        return "✓ matches" if short else f"✓ matches (rel. error {entry.relative_error:.0e})"
     if entry.status == MISSING:
         return "not given" if entry.kind in ("input",) else "no gradient given"
     if entry.status == UNCHECKED:
-        return "not checked: " + entry.message
+        return "not checked" if short else "not checked: " + entry.message
     return f"✗ {entry.status}"
 
 
@@ -177,7 +177,7 @@ def render_html(report: Report, title: str = "") -> str:
         if name == first:
             lines[5] = ("✗ first wrong node in backward order", "bold", border)
         elif entry.after_first_wrong:
-            lines[5] = (_status_line(entry) + " · downstream of the error", "normal", "#777")
+            lines[5] = (_status_line(entry, short=True) + " · downstream of the error", "normal", "#777")
         flags = (' data-first-wrong="true"' if name == first else "") + (
             ' data-downstream="true"' if entry.after_first_wrong else "")
         svg.append(f'<g class="graph-node" data-node="{escape(name)}" data-status="{escape(entry.status)}"'
@@ -202,8 +202,8 @@ def render_html(report: Report, title: str = "") -> str:
         mark = " (first wrong)" if entry.name == first else (
             " (downstream of the error)" if entry.after_first_wrong else "")
         colour = "#b71c1c" if entry.is_error else "#333"
-        rows.append(f'<tr data-node="{escape(entry.name)}"><td><code>{escape(entry.name)}</code></td>'
-                    f'<td style="color: {colour}">{escape(entry.status + mark)}</td>'
+        rows.append(f'<tr data-node="{escape(entry.name)}"><td style="padding-right: 12px"><code>{escape(entry.name)}</code></td>'
+                    f'<td style="color: {colour}; padding-right: 12px">{escape(entry.status + mark)}</td>'
                     f'<td>{escape(entry.message)}</td></tr>')
     if rows:
         parts.append('<table class="graph-view-table" style="margin-top: 6px; border-collapse: collapse">'
