@@ -108,8 +108,9 @@ def render_html(report: Report, title: str = "") -> str:
     escape = html.escape
     title = title or graph.title
     first = report.first_wrong
-    state = "failure" if report.failure and not report.nodes else (
-        "wrong" if first else ("ok" if report.ok else "pending"))
+    # data-state: "ok" (every gradient given matches), "wrong" (a node is marked), "failure" (the
+    # forward or backward pass failed: nothing to compare), "pending" (no gradient given yet).
+    state = "wrong" if first else ("failure" if report.failure else ("ok" if report.ok else "pending"))
     verdict = report.verdict()
     head_colour = {"ok": "#2e7d32", "wrong": "#b71c1c", "failure": "#b71c1c"}.get(state, "#555")
     parts = [f'<div class="backprop-graph-view" data-title="{escape(title)}" data-state="{state}" '

@@ -236,6 +236,7 @@ def test_a_failing_backward_pass_is_shown_not_raised(checked_321, backward, says
     inputs = {name: values[name] for name in graph.leaves}
     report = graph.evaluate(inputs, backward, numeric, seconds=0.5)
     assert says in report.verdict() and report.first_wrong is None and not report.ok
+    assert 'data-state="failure"' in render_html(report)
     if "0.5 s" not in says:
         view = GraphView(graph, inputs, backward)  # plain Python: no IPython, no widget, no output
         assert says in view.text()
