@@ -27,11 +27,16 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import signal
+import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+
+from .limits import SECONDS_PER_CALL
 
 KINDS = ("input", "parameter", "value", "loss")
 
@@ -307,21 +312,26 @@ class Graph:
         return report
 
     def evaluate(self, inputs: Mapping[str, Any], backward: Callable[[dict], Mapping[str, Any]],
-                 numeric: Mapping[str, np.ndarray | None] | None = None) -> "Report":
+                 numeric: Mapping[str, np.ndarray | None] | None = None,
+                 seconds: float = SECONDS_PER_CALL) -> "Report":
         """forward, the student's `backward(values)`, and `check`, never raising.
 
         A forward pass that fails, or a backward pass that raises or returns something other than a
         dict, gives a report whose `failure` says so (NotImplementedError: "not yet implemented").
         The backward pass runs with numpy's warnings silenced and its printing captured, so that
-        a view refreshing after every cell writes nothing into the cell's output.
+        a view refreshing after every cell writes nothing into the cell's output, and is stopped
+        after `seconds` (in the main thread): a loop that never ends must not hang every later cell.
         """
         try:
             values = self.forward(inputs)
         except Exception as error:  # noqa: BLE001 - shown, never raised out of a view
             return Report(graph=self, nodes=[], failure=f"the forward pass failed: {_describe(error)}")
         try:
-            with _quietly():
+            with _quietly(), _time_limit(seconds):
                 gradients = backward({name: value.copy() for name, value in values.items()})
+        except _TimeUp:
+            return self.check(values, {}, numeric, failure=f"the backward pass ran for more than {seconds:g} s "
+                                                             f"and was stopped")
         except NotImplementedError as error:
             where = f" ({error})" if str(error) else ""
             return self.check(values, {}, numeric, failure=f"not yet: the backward pass needs a function that "
@@ -524,6 +534,33 @@ def _judge(entry: NodeReport, given: Any, tolerance: float) -> None:
 def _describe(error: BaseException) -> str:
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class _TimeUp(BaseException):
+    """Raised into the backward pass when its time is up (a BaseException: `except Exception` in the
+    student's code cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def time_up(signum, frame):
+        raise _TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, time_up)
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_delay:  # someone else's timer was running: give back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - start), 1e-3),
+                             outer_interval)
 
 
 @contextlib.contextmanager
