@@ -1,13 +1,16 @@
 """Sigmoid networks: lecture 003's two-node network and lecture 001's hidden layer (assignment 2).
 
 What the lectures define lives here: the forward passes, the losses and the
-training loops.  The derivatives, error terms and weight steps are the
-student's: every training loop takes them as arguments and never computes
-one itself.
+training loops.  The links of the chain (each local derivative), their
+compositions (the derivatives, error terms and weight steps) are the
+student's: the backward passes here (`two_node_backprop`, `backprop_steps`)
+and every training loop take them as arguments, and pass each composition
+the link *values*, never computing one itself.
 
 Signs follow the lectures.  The two-node network's gradients are those of
-E = ½(out − target)².  Lecture 001's error terms are δ = (y − ŷ)·σ′(z), minus
-∂E/∂z for E = ½(y − ŷ)², and its weight steps Δw are *added* to the weights.
+E = ½(out − target)².  Lecture 001's error and error terms are minus the
+derivatives, δ = −∂E/∂z for E = ½(y − ŷ)², and its weight steps Δw are *added*
+to the weights.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from .activations import sigmoid
 from .checks import Case, HiddenCases
 from .slips import Slip
 
-# two_node_gradients(w0, w1, w2, s0, target) -> (dE/dw0, dE/dw1, dE/dw2)
+# gradients(w0, w1, w2, s0, target) -> (dE/dw0, dE/dw1, dE/dw2): what train_two_node steps with
 TwoNodeGradients = Callable[[float, float, float, float, float], tuple[float, float, float]]
 
 
@@ -48,6 +51,84 @@ def two_node_forward(w0: float, w1: float, w2: float, s0: float) -> TwoNodeForwa
 def two_node_loss(w0: float, w1: float, w2: float, s0: float, target: float) -> float:
     """E = ½(out − target)²."""
     return 0.5 * (two_node_forward(w0, w1, w2, s0).out - target) ** 2
+
+
+class TwoNodeFunctions(NamedTuple):
+    """The student's functions for the two-node chain: three kinds of link, and their composition.
+
+    squared_error_slope(out, target) -> ∂E/∂out
+    sigmoid_slope(s) -> ∂s/∂x of s = σ(x), from the unit's output s
+    product_slopes(w, s) -> (∂(w·s)/∂w, ∂(w·s)/∂s)
+    two_node_gradients(*TwoNodeLinks) -> (∂E/∂w0, ∂E/∂w1, ∂E/∂w2)
+    All floats or arrays of one shape, elementwise.
+    """
+
+    squared_error_slope: Callable
+    sigmoid_slope: Callable
+    product_slopes: Callable
+    two_node_gradients: Callable
+
+
+class TwoNodeLinks(NamedTuple):
+    """Every link of the two-node chain at one point, from the loss back to w0: two_node_gradients' arguments."""
+
+    dE_dout: float   # the loss E = ½(out − target)² against the output
+    dout_dw2: float  # out = w2·s2 against its weight
+    dout_ds2: float  # out = w2·s2 against its input
+    ds2_dx2: float   # s2 = σ(x2)
+    dx2_dw1: float   # x2 = w1·s1 against its weight
+    dx2_ds1: float   # x2 = w1·s1 against its input
+    ds1_dx1: float   # s1 = σ(x1)
+    dx1_dw0: float   # x1 = w0·s0 against its weight
+
+
+def two_node_links(functions: TwoNodeFunctions, w0: float, w1: float, w2: float, s0: float,
+                   target: float) -> TwoNodeLinks:
+    """The links at (w0, w1, w2), each from one of `functions` applied to the forward pass's values."""
+    forward = two_node_forward(w0, w1, w2, s0)
+    dout_dw2, dout_ds2 = functions.product_slopes(w2, forward.s2)
+    dx2_dw1, dx2_ds1 = functions.product_slopes(w1, forward.s1)
+    dx1_dw0, _ = functions.product_slopes(w0, s0)
+    return TwoNodeLinks(functions.squared_error_slope(forward.out, target), dout_dw2, dout_ds2,
+                        functions.sigmoid_slope(forward.s2), dx2_dw1, dx2_ds1,
+                        functions.sigmoid_slope(forward.s1), dx1_dw0)
+
+
+def two_node_backprop(functions: TwoNodeFunctions) -> TwoNodeGradients:
+    """gradients(w0, w1, w2, s0, target) -> (∂E/∂w0, ∂E/∂w1, ∂E/∂w2): forward, links, composition.
+
+    Only plumbing: the forward pass gives the values, the student's link
+    functions turn them into link values, and the student's
+    `two_node_gradients` composes those.
+    """
+    def backward(w0, w1, w2, s0, target):
+        return functions.two_node_gradients(*two_node_links(functions, w0, w1, w2, s0, target))
+
+    return backward
+
+
+def two_node_node_gradients(functions: TwoNodeFunctions, values: dict) -> dict:
+    """+∂E/∂node for every node of `course.graphs.two_node()` but its inputs, from the student's functions.
+
+    values: the graph's forward values by node name (floats).  The weights' gradients are
+    `two_node_gradients` of the links; every node between them is the same composition with the
+    links below that node set to 1 (∂E/∂x2 is ∂E/∂w1 with ∂x2/∂w1 = 1), so a wrong link or a wrong
+    product shows at the first node it reaches, and nothing here multiplies a link itself.
+    """
+    links = two_node_links(functions, values["w0"], values["w1"], values["w2"], values["s0"], values["target"])
+    compose = functions.two_node_gradients
+    dE_dw0, dE_dw1, dE_dw2 = compose(*links)
+    return {
+        "E": 1.0,
+        "out": compose(*links._replace(dout_dw2=1.0))[2],
+        "w2": dE_dw2,
+        "s2": compose(*links._replace(ds2_dx2=1.0, dx2_dw1=1.0))[1],
+        "x2": compose(*links._replace(dx2_dw1=1.0))[1],
+        "w1": dE_dw1,
+        "s1": compose(*links._replace(ds1_dx1=1.0, dx1_dw0=1.0))[0],
+        "x1": compose(*links._replace(dx1_dw0=1.0))[0],
+        "w0": dE_dw0,
+    }
 
 
 @dataclass
@@ -128,18 +209,57 @@ def initial_weights(n_features: int, n_hidden: int,
             rng.normal(scale=scale, size=n_hidden))
 
 
-def backprop_steps(output_error_term: Callable, hidden_error_term: Callable, weight_steps: Callable,
-                   learning_rate: float, x: np.ndarray, targets: np.ndarray,
+class HiddenLayerFunctions(NamedTuple):
+    """The student's functions for lecture 001's hidden layer: links, then the compositions.
+
+    output_error(output, target) -> the lecture's error, −∂E/∂ŷ
+    sigmoid_slope(s) -> σ′ from a unit's output s, elementwise
+    output_error_term(output_error, output_slope) -> δ_o
+    hidden_error_term(output_error_term, weights_hidden_output, hidden_slope) -> δ_h
+    weight_steps(learning_rate, output_error_term, hidden_error_term, hidden_output, x) -> (Δw_ho, ΔW_ih)
+    """
+
+    output_error: Callable
+    sigmoid_slope: Callable
+    output_error_term: Callable
+    hidden_error_term: Callable
+    weight_steps: Callable
+
+
+def backprop_steps(functions: HiddenLayerFunctions, learning_rate: float, x: np.ndarray, targets: np.ndarray,
                    weights_input_hidden: np.ndarray,
                    weights_hidden_output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One backward pass built from the three functions: (Δw_hidden_output (h,), Δw_input_hidden (d, h)).
+    """One backward pass built from the student's functions: (Δw_hidden_output (h,), Δw_input_hidden (d, h)).
 
-    shapes: x (d,) or (n, d); targets () or (n,).
+    Each function gets values (the forward pass's, or what the previous one
+    returned), never another function.  shapes: x (d,) or (n, d); targets () or (n,).
     """
     hidden_output, output = hidden_layer_forward(x, weights_input_hidden, weights_hidden_output)
-    delta_output = output_error_term(output, targets)
-    delta_hidden = hidden_error_term(delta_output, weights_hidden_output, hidden_output)
-    return weight_steps(learning_rate, delta_output, delta_hidden, hidden_output, x)
+    delta_output = functions.output_error_term(functions.output_error(output, targets),
+                                               functions.sigmoid_slope(output))
+    delta_hidden = functions.hidden_error_term(delta_output, weights_hidden_output,
+                                               functions.sigmoid_slope(hidden_output))
+    return functions.weight_steps(learning_rate, delta_output, delta_hidden, hidden_output, x)
+
+
+def hidden_layer_node_gradients(functions: HiddenLayerFunctions, values: dict) -> dict:
+    """+∂E/∂node for every node of `course.graphs.hidden_layer()` but its inputs, from the student's functions.
+
+    values: the graph's forward values by node name (x (n, d), W_ih (d, h), h (n, h), w_ho (h,),
+    y_hat (n,), y (n,)).  E is the mean over the n records and the lecture's δ = −∂E_i/∂z, so each
+    gradient is minus the student's value divided by n; the weights' are the steps at η = 1, which
+    already average.  ∂E/∂h is `hidden_error_term` with the hidden slopes set to 1.
+    """
+    n = len(values["y"])
+    error = functions.output_error(values["y_hat"], values["y"])
+    delta_output = functions.output_error_term(error, functions.sigmoid_slope(values["y_hat"]))
+    delta_hidden = functions.hidden_error_term(delta_output, values["w_ho"],
+                                               functions.sigmoid_slope(values["h"]))
+    step_ho, step_ih = functions.weight_steps(1.0, delta_output, delta_hidden, values["h"], values["x"])
+    back_to_h = functions.hidden_error_term(delta_output, values["w_ho"], np.ones_like(values["h"]))
+    return {"E": 1.0, "y_hat": -np.asarray(error) / n, "z_o": -np.asarray(delta_output) / n,
+            "w_ho": -np.asarray(step_ho), "h": -np.asarray(back_to_h) / n, "z_h": -np.asarray(delta_hidden) / n,
+            "W_ih": -np.asarray(step_ih)}
 
 
 @dataclass
@@ -152,14 +272,14 @@ class NetworkRun:
     learning_rate: float
 
 
-def train_hidden_layer(output_error_term: Callable, hidden_error_term: Callable,
-                       weight_steps: Callable, features: np.ndarray, targets: np.ndarray, *,
+def train_hidden_layer(functions: HiddenLayerFunctions, features: np.ndarray, targets: np.ndarray, *,
                        n_hidden: int, epochs: int, learning_rate: float, seed: int = 21) -> NetworkRun:
     """Lecture 001's training loop, vectorised over the records.
 
     The lecture adds up every record's weight change and applies the sum
     divided by n_records once per epoch: that is one step with the mean over
-    the batch, which `weight_steps` computes for the whole batch at once.
+    the batch, which `backprop_steps` (the student's functions) computes for the
+    whole batch at once.
     train_loss is the mean of (y − ŷ)² over *all* training records, as the
     lecture prints it (without the ½), before every update and after the last.
     shapes: features (n, d), targets (n,).
@@ -170,13 +290,10 @@ def train_hidden_layer(output_error_term: Callable, hidden_error_term: Callable,
     losses = np.empty(epochs + 1)
     with np.errstate(all="ignore"):
         for epoch in range(epochs):
-            hidden_output, output = hidden_layer_forward(features, weights_input_hidden,
-                                                         weights_hidden_output)
+            _, output = hidden_layer_forward(features, weights_input_hidden, weights_hidden_output)
             losses[epoch] = np.mean((targets - output) ** 2)
-            delta_output = output_error_term(output, targets)
-            delta_hidden = hidden_error_term(delta_output, weights_hidden_output, hidden_output)
-            step_hidden_output, step_input_hidden = weight_steps(
-                learning_rate, delta_output, delta_hidden, hidden_output, features)
+            step_hidden_output, step_input_hidden = backprop_steps(
+                functions, learning_rate, features, targets, weights_input_hidden, weights_hidden_output)
             # The lecture's error terms are minus the gradient: the steps are added.
             weights_hidden_output = weights_hidden_output + step_hidden_output
             weights_input_hidden = weights_input_hidden + step_input_hidden
@@ -204,46 +321,116 @@ def _probabilities(rng: np.random.Generator, size) -> np.ndarray:
     return rng.uniform(0.03, 0.97, size=size)
 
 
-def _two_node_cases(rng: np.random.Generator) -> list[Case]:
+def _away_from_zero(rng: np.random.Generator, size, scale: float = 1.5) -> np.ndarray:
+    """Normal numbers at least 0.1 from 0, so that no factor can hide a missing one."""
+    value = rng.normal(0, scale, size)
+    return np.where(np.abs(value) < 0.1, np.copysign(0.1, value) + value, value)
+
+
+def _shape_of_the_case(rng: np.random.Generator, index: int):
+    """None (one float), then a vector and a matrix of random sizes: what an elementwise link receives."""
+    return (None, (int(rng.integers(2, 9)),), (int(rng.integers(2, 30)), int(rng.integers(1, 7))))[index % 3]
+
+
+def _squared_error_slope_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for w0, w1, w2, s0, target in zip(rng.normal(0, 1.5, 7), rng.normal(0, 1.5, 7), rng.normal(0, 1.5, 7),
-                                      rng.uniform(-3, 3, 7), rng.uniform(0, 1, 7)):
-        cases.append(Case((float(w0), float(w1), float(w2), float(s0), float(target)),
-                          f"w = ({w0:.3g}, {w1:.3g}, {w2:.3g}), s0 = {s0:.3g}, target = {target:.3g}"))
-    near_target = float(two_node_forward(0.7, -1.2, 1.5, 1.0).out) + 1e-3
-    cases.append(Case((0.7, -1.2, 1.5, 1.0, near_target), "output 0.001 below the target"))
-    cases.append(Case((-1.0, 2.0, -0.5, -2.5, 0.9), "negative input and weights"))
+    for index in range(6):
+        size = _shape_of_the_case(rng, index)
+        out, target = rng.normal(0.4, 1.0, size), rng.uniform(0, 1, size)
+        cases.append(Case((out if size else float(out), target if size else float(target)),
+                          "one output" if size is None else f"outputs of shape {size}"))
+    cases.append(Case((0.7001, 0.7), "an output 0.0001 above the target"))
+    return cases
+
+
+def _sigmoid_slope_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for index in range(6):
+        size = _shape_of_the_case(rng, index)
+        s = _probabilities(rng, size)
+        cases.append(Case((s if size else float(s),),
+                          "one unit's output" if size is None else f"outputs of shape {size}"))
+    return cases
+
+
+def _product_slopes_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for index in range(6):
+        size = _shape_of_the_case(rng, index)
+        w, s = _away_from_zero(rng, size), _probabilities(rng, size)
+        cases.append(Case((w if size else float(w), s if size else float(s)),
+                          "one weight and input" if size is None else f"weights and inputs of shape {size}"))
+    return cases
+
+
+def _two_node_cases(rng: np.random.Generator) -> list[Case]:
+    """Link values as a forward pass could give them: slopes of sigmoids in (0, ¼), the rest non-zero."""
+    cases = []
+    for _ in range(8):
+        outputs = _probabilities(rng, 2)
+        sigmoid_slopes = outputs * (1 - outputs)
+        dE_dout, dout_ds2, dx2_ds1 = _away_from_zero(rng, 3)
+        dout_dw2, dx2_dw1 = _probabilities(rng, 2)  # the sigmoids' outputs s2 and s1
+        dx1_dw0 = float(_away_from_zero(rng, None, scale=2.0))  # the input s0
+        links = TwoNodeLinks(dE_dout, dout_dw2, dout_ds2, sigmoid_slopes[0], dx2_dw1, dx2_ds1,
+                             sigmoid_slopes[1], dx1_dw0)
+        cases.append(Case(tuple(float(v) for v in links), "links " + ", ".join(
+            f"{name} = {value:.3g}" for name, value in links._asdict().items())))
+    return cases
+
+
+def _backprop_shapes_cases(rng: np.random.Generator) -> list[Case]:
+    """Batches, widths and input counts all different, so that no two axes can be confused."""
+    cases = []
+    while len(cases) < 6:
+        n, d, h = (int(v) for v in rng.integers(1, 40, 3))
+        if len({n, d, h}) == 3:
+            cases.append(Case((n, d, h), f"n = {n} records, d = {d} inputs, h = {h} hidden units"))
     return cases
 
 
 def _output_error_cases(rng: np.random.Generator) -> list[Case]:
     cases = [Case((float(_probabilities(rng, None)), float(rng.uniform())), "one record")]
-    for n in (1, 4, 25):
+    for n in sorted(int(n) for n in rng.choice(np.arange(2, 40), 3, replace=False)):
         cases.append(Case((_probabilities(rng, n), rng.integers(0, 2, n).astype(float)),
                           f"a batch of {n} records with 0/1 targets"))
-    cases.append(Case((_probabilities(rng, 6), rng.uniform(size=6)), "a batch of 6 records, targets in [0, 1]"))
     cases.append(Case((np.array([0.25, 0.6]), np.array([0.2501, 0.5999])), "outputs 0.0001 from the targets"))
+    return cases
+
+
+def _output_error_term_cases(rng: np.random.Generator) -> list[Case]:
+    output = float(_probabilities(rng, None))
+    cases = [Case((float(rng.uniform()) - output, output * (1 - output)), "one record")]
+    for n in sorted(int(n) for n in rng.choice(np.arange(2, 40), 4, replace=False)):
+        output = _probabilities(rng, n)
+        cases.append(Case((rng.uniform(0, 1, n) - output, output * (1 - output)), f"a batch of {n} records"))
     return cases
 
 
 def _hidden_error_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for width in (1, 2, 5):
-        cases.append(Case((float(rng.normal(0, 0.3)), rng.normal(0, 1, width), _probabilities(rng, width)),
+    for width in sorted(int(w) for w in rng.choice(np.arange(1, 9), 3, replace=False)):
+        hidden = _probabilities(rng, width)
+        cases.append(Case((float(rng.normal(0, 0.3)), _away_from_zero(rng, width, 1.0), hidden * (1 - hidden)),
                           f"one record, {width} hidden unit{'s' * (width > 1)}"))
-    for n, width in ((4, 2), (10, 5), (3, 1)):
-        cases.append(Case((rng.normal(0, 0.3, n), rng.normal(0, 1, width), _probabilities(rng, (n, width))),
+    for _ in range(3):
+        n, width = int(rng.integers(2, 30)), int(rng.integers(1, 9))
+        n += n == width  # n ≠ h, so that a missing outer product cannot broadcast
+        hidden = _probabilities(rng, (n, width))
+        cases.append(Case((rng.normal(0, 0.3, n), _away_from_zero(rng, width, 1.0), hidden * (1 - hidden)),
                           f"a batch of {n} records, {width} hidden unit{'s' * (width > 1)}"))
     return cases
 
 
 def _weight_step_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
-    for d, width in ((3, 2), (6, 5), (1, 1)):
+    for _ in range(3):
+        d, width = (int(v) for v in rng.integers(1, 8, 2))
         cases.append(Case((float(rng.uniform(0.01, 1)), float(rng.normal(0, 0.3)), rng.normal(0, 0.1, width),
                            _probabilities(rng, width), rng.normal(0, 1, d)),
                           f"one record, {d} inputs, {width} hidden unit{'s' * (width > 1)}"))
-    for n, d, width in ((4, 3, 2), (12, 6, 5), (2, 2, 3)):
+    for _ in range(3):
+        n, d, width = (int(v) for v in rng.integers(2, 20, 3))
         cases.append(Case((float(rng.uniform(0.01, 1)), rng.normal(0, 0.3, n), rng.normal(0, 0.1, (n, width)),
                            _probabilities(rng, (n, width)), rng.normal(0, 1, (n, d))),
                           f"a batch of {n} records, {d} inputs, {width} hidden units", batch_size=n))
@@ -251,25 +438,21 @@ def _weight_step_cases(rng: np.random.Generator) -> list[Case]:
 
 
 HIDDEN_CASES = {
+    "squared_error_slope": HiddenCases(("∂E/∂out",), _squared_error_slope_cases),
+    "sigmoid_slope": HiddenCases(("∂s/∂x",), _sigmoid_slope_cases),
+    "product_slopes": HiddenCases(("∂(w·s)/∂w", "∂(w·s)/∂s"), _product_slopes_cases),
     "two_node_gradients": HiddenCases(("dE/dw0", "dE/dw1", "dE/dw2"), _two_node_cases),
-    "output_error_term": HiddenCases(("output_error_term",), _output_error_cases),
+    "backprop_shapes": HiddenCases(("shape of δ_o", "shape of δ_h", "shape of Δw_ho", "shape of ΔW_ih"),
+                                   _backprop_shapes_cases),
+    "output_error": HiddenCases(("output_error",), _output_error_cases),
+    "output_error_term": HiddenCases(("output_error_term",), _output_error_term_cases),
     "hidden_error_term": HiddenCases(("hidden_error_term",), _hidden_error_cases),
     "weight_steps": HiddenCases(("delta_w_hidden_output", "delta_w_input_hidden"), _weight_step_cases),
 }
 
 
 # --- classic slips (course.slips): changes to the right answer, most specific first ---
-
-def _slopes(w0, w1, w2, s0):
-    """The two sigmoids' slopes σ′(x1) = s1(1 − s1) and σ′(x2) = s2(1 − s2) of the forward pass."""
-    f = two_node_forward(w0, w1, w2, s0)
-    return f.s1 * (1 - f.s1), f.s2 * (1 - f.s2)
-
-
-def _sigmoid_slope(value):
-    value = np.asarray(value, dtype=float)
-    return value * (1 - value)
-
+# Each names the link it is about, so that feedback says which link is wrong.
 
 def _records(x) -> int:
     return int(np.atleast_2d(x).shape[0])
@@ -281,48 +464,99 @@ def _batch_shapes(delta, weights):
     return (n, h) if len(n) == 1 and n != h else None
 
 
+def _links(args) -> TwoNodeLinks:
+    return TwoNodeLinks(*(float(a) for a in args))
+
+
 SLIPS = {
+    "squared_error_slope": (
+        Slip("∂E/∂out (squared_error_slope) is twice too large: E carries ½, which cancels the square's 2",
+             wrong=lambda r, out, target: (2 * r[0],)),
+        Slip("∂E/∂out (squared_error_slope) has its sign flipped: E grows when out moves away from the "
+             "target, so its slope is positive where out is above the target",
+             wrong=lambda r, out, target: (-r[0],)),
+        Slip("∂E/∂out (squared_error_slope) is the slope of ½(out − target)² with respect to out: "
+             "you returned E itself",
+             wrong=lambda r, out, target: (r[0] ** 2 / 2,)),
+    ),
+    "sigmoid_slope": (
+        Slip("σ′ (sigmoid_slope) is applied to the output again: s already is σ(x), so write the slope "
+             "in s itself, without calling sigmoid",
+             wrong=lambda r, s: (_sigmoid_slope_of_sigmoid(s),)),
+        Slip("σ′ (sigmoid_slope) returned s itself: the slope is how fast s changes with x, "
+             "which is largest at s = ½ and vanishes as s nears 0 or 1",
+             wrong=lambda r, s: (np.asarray(s, dtype=float) + 0 * r[0],)),
+    ),
+    "product_slopes": (
+        Slip("∂(w·s)/∂w and ∂(w·s)/∂s (product_slopes) are swapped: the slope with respect to one "
+             "factor is the other factor",
+             wrong=lambda r, w, s: (r[1], r[0])),
+    ),
     "two_node_gradients": (
-        Slip("∂E/∂w0 is missing its last link, ∂x1/∂w0 = s0",
-             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / s0, r[1], r[2])),
-        Slip("∂E/∂w0 is missing the link ∂x2/∂s1 = w1",
-             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / w1, r[1], r[2])),
-        Slip("∂E/∂w0 is missing the slope of the first sigmoid, σ′(x1) = s1·(1 − s1)",
-             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / _slopes(w0, w1, w2, s0)[0], r[1], r[2])),
-        Slip("∂E/∂w1 and ∂E/∂w0 are missing the slope of the second sigmoid, σ′(x2) = s2·(1 − s2)",
-             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / _slopes(w0, w1, w2, s0)[1],
-                                                 r[1] / _slopes(w0, w1, w2, s0)[1], r[2])),
-        Slip("∂E/∂w1 and ∂E/∂w0 are missing the link ∂out/∂s2 = w2",
-             wrong=lambda r, w0, w1, w2, s0, t: (r[0] / w2, r[1] / w2, r[2])),
-        Slip("every derivative is twice too large: E carries ½, so ∂E/∂out = out − target "
-             "(the ½ cancels the square's 2)",
-             wrong=lambda r, *args: (2 * r[0], 2 * r[1], 2 * r[2])),
-        Slip("the sign is flipped: ∂E/∂out = out − target, output minus target",
-             wrong=lambda r, *args: (-r[0], -r[1], -r[2])),
+        Slip("∂E/∂w0 is missing its last link, ∂x1/∂w0",
+             wrong=lambda r, *a: (r[0] / _links(a).dx1_dw0, r[1], r[2])),
+        Slip("∂E/∂w0 goes from s1 back to x2 through ∂x2/∂w1; the link from s1 is ∂x2/∂s1",
+             wrong=lambda r, *a: (r[0] / _links(a).dx2_ds1 * _links(a).dx2_dw1, r[1], r[2])),
+        Slip("∂E/∂w0 is missing the link ∂x2/∂s1",
+             wrong=lambda r, *a: (r[0] / _links(a).dx2_ds1, r[1], r[2])),
+        Slip("∂E/∂w0 is missing the slope of the first sigmoid, ∂s1/∂x1",
+             wrong=lambda r, *a: (r[0] / _links(a).ds1_dx1, r[1], r[2])),
+        Slip("∂E/∂w1 ends with ∂x2/∂s1; its last link is ∂x2/∂w1",
+             wrong=lambda r, *a: (r[0], r[1] / _links(a).dx2_dw1 * _links(a).dx2_ds1, r[2])),
+        Slip("∂E/∂w1 and ∂E/∂w0 are missing the slope of the second sigmoid, ∂s2/∂x2",
+             wrong=lambda r, *a: (r[0] / _links(a).ds2_dx2, r[1] / _links(a).ds2_dx2, r[2])),
+        Slip("∂E/∂w1 and ∂E/∂w0 are missing the link ∂out/∂s2",
+             wrong=lambda r, *a: (r[0] / _links(a).dout_ds2, r[1] / _links(a).dout_ds2, r[2])),
+        Slip("∂E/∂w1 and ∂E/∂w0 go back from out through ∂out/∂w2; the link from out to s2 is ∂out/∂s2",
+             wrong=lambda r, *a: (r[0] / _links(a).dout_ds2 * _links(a).dout_dw2,
+                                  r[1] / _links(a).dout_ds2 * _links(a).dout_dw2, r[2])),
+        Slip("every derivative is missing the first link, ∂E/∂out",
+             wrong=lambda r, *a: tuple(v / _links(a).dE_dout for v in r)),
+    ),
+    "backprop_shapes": (
+        Slip("ΔW_ih is transposed: a weight matrix has one row per input and one column per hidden unit, "
+             "and its step has the weights' shape",
+             wrong=lambda r, n, d, h: (r[0], r[1], r[2], r[3][::-1])),
+        Slip("δ_h is transposed: error terms have one row per record",
+             wrong=lambda r, n, d, h: (r[0], r[1][::-1], r[2], r[3])),
+        Slip("δ_h is missing its batch axis: every record has its own error term for each hidden unit",
+             wrong=lambda r, n, d, h: (r[0], r[1][1:], r[2], r[3])),
+        Slip("the weight steps keep a batch axis: a step is averaged over the records and has "
+             "the shape of the weights it changes",
+             wrong=lambda r, n, d, h: (r[0], r[1], (n, *r[2]), (n, *r[3]))),
+        Slip("δ_o has one number per record, shape (n,): the output unit is one unit",
+             wrong=lambda r, n, d, h: ((), r[1], r[2], r[3])),
+    ),
+    "output_error": (
+        Slip("the error (output_error) has its sign flipped: this assignment's error is the lecture's, "
+             "target minus output, which is minus ∂E/∂ŷ",
+             wrong=lambda r, output, target: (-r[0],)),
+        Slip("the error (output_error) is twice too large: E = ½(y − ŷ)² carries ½, which cancels the "
+             "square's 2",
+             wrong=lambda r, output, target: (2 * r[0],)),
     ),
     "output_error_term": (
-        Slip("σ′ is applied to the output again: the output already is σ(z_o), so "
-             "σ′(z_o) = output·(1 − output)",
-             wrong=lambda r, output, target: (r[0] / _sigmoid_slope(output)
-                                              * _sigmoid_slope(1 / (1 + np.exp(-np.asarray(output, float)))),)),
-        Slip("the output error term is missing the sigmoid's slope σ′(z_o) = output·(1 − output)",
-             wrong=lambda r, output, target: (r[0] / _sigmoid_slope(output),)),
-        Slip("the sign is flipped: this assignment's error term is (target − output)·σ′, "
-             "which is minus ∂E/∂z_o",
-             wrong=lambda r, output, target: (-r[0],)),
+        Slip("the output error term is missing the sigmoid's slope: multiply the error by output_slope",
+             wrong=lambda r, error, slope: (r[0] / np.asarray(slope, dtype=float),)),
+        Slip("the output error term has its sign flipped: this assignment's δ is minus ∂E/∂z_o, "
+             "and output_error already carries that sign",
+             wrong=lambda r, error, slope: (-r[0],)),
     ),
     "hidden_error_term": (
-        Slip("the hidden error term is missing the sigmoid's slope σ′(z_h) = h·(1 − h)",
-             wrong=lambda r, delta, weights, hidden: (r[0] / _sigmoid_slope(hidden),)),
+        Slip("the hidden error term is missing the slope of the hidden unit's own sigmoid, hidden_slope",
+             wrong=lambda r, delta, weights, slope: (r[0] / np.asarray(slope, dtype=float),)),
+        Slip("the hidden error term is missing the weight each hidden unit's share of δ_o comes back "
+             "through, w_ho",
+             wrong=lambda r, delta, weights, slope: (r[0] / np.asarray(weights, dtype=float),)),
         Slip("with a batch, δ_o has one entry per record and w_ho one per hidden unit: each record's δ_o "
              "must scale the whole weight vector, giving an (n, h) array",
-             shapes=lambda shapes, delta, weights, hidden: _batch_shapes(delta, weights) is not None
+             shapes=lambda shapes, delta, weights, slope: _batch_shapes(delta, weights) is not None
              and set(_batch_shapes(delta, weights)) <= set(shapes)),
     ),
     "weight_steps": (
         Slip("the steps are summed over the records: average them, dividing by the number of records",
              wrong=lambda r, eta, d_o, d_h, hidden, x: (r[0] * _records(x), r[1] * _records(x))),
-        Slip("the learning rate is missing: a step is η × error term × input",
+        Slip("the learning rate is missing: every step is scaled by η",
              wrong=lambda r, eta, *rest: (r[0] / eta, r[1] / eta)),
         Slip("x[:, None] is the lecture's outer product for one record: on a batch x has shape (n, d), "
              "and x[:, None] makes it (n, 1, d). Form each record's outer product of x and δ_h and "
@@ -330,3 +564,9 @@ SLIPS = {
              shapes=lambda shapes, *args: any(len(shape) == 3 for shape in shapes)),
     ),
 }
+
+
+def _sigmoid_slope_of_sigmoid(s):
+    """The sigmoid's slope at x = s, by central differences: what σ′ gives if fed an output, not an input."""
+    s, step = np.asarray(s, dtype=float), 1e-5
+    return (sigmoid(s + step) - sigmoid(s - step)) / (2 * step)

@@ -1,42 +1,72 @@
 """Assignment 2: oracles for its references, its classic slip, the numbers it shows.
 
-The error terms follow lecture 001's sign, δ = −∂E/∂z, hence `sign=-1`.  Every
-oracle is the network's whole loss E = Σ ½(t − σ(σ(z_h)·w_ho))² (or the
-two-node chain): `hidden_error_term` receives δ_o from above, so its oracle
-solves for the targets that make the forward pass give that δ_o; `weight_steps`
-is checked on a random network with non-zero weights, whose forward pass gives
-its error terms.
+The error terms follow lecture 001's sign, δ = −∂E/∂z, hence `sign=-1`.  Each
+link is the derivative of one forward step (the step's output summed, its
+Jacobian being diagonal); each composition is checked against the whole
+network's loss, E = ½(out − target)² for the two-node chain and
+E = Σ ½(t − σ(σ(z_h)·w_ho))² for the hidden layer, on a random network with
+non-zero weights whose forward pass gives the values it receives (`chain=`).
+`backprop_shapes` is compared with the shapes of JAX's own gradients.
 """
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.nn import sigmoid as jax_sigmoid
 from scipy.special import expit, logit
 
-from tests.oracles import GradientOracle
+from tests.oracles import GradientOracle, ValueOracle
 
 
-def _targets_for(output_error_term, weights_hidden_output, hidden_output):
-    """Targets t with (t − o)·o(1 − o) = δ_o for o = σ(h·w_ho): the network that sent δ_o down."""
-    output = expit(np.asarray(hidden_output, dtype=float) @ weights_hidden_output)
-    return output + np.asarray(output_error_term, dtype=float) / (output * (1 - output))
+def _nonzero(rng, size=None, scale=1.5):
+    value = rng.normal(0, scale, size)
+    return np.where(np.abs(value) < 0.2, np.copysign(0.2, value) + value, value)
 
 
-def _hidden_loss(p, output_error_term, weights_hidden_output, hidden_output):
-    target = _targets_for(output_error_term, weights_hidden_output, hidden_output)
-    return float(np.sum(0.5 * (target - expit(expit(p["z_h"]) @ weights_hidden_output)) ** 2))
+def _two_node_network(args, rng):
+    """A random two-node network with non-zero weights; its links, as its forward pass gives them."""
+    # Moderate weights and input: no sigmoid saturates, so finite differences of E stay accurate.
+    w0, w1, w2 = _nonzero(rng, 3, 1.0)
+    s0, target = float(_nonzero(rng, None, 1.0)), float(rng.uniform())
+    s1 = expit(w0 * s0)
+    s2 = expit(w1 * s1)
+    out = w2 * s2
+    links = (out - target, s2, w2, s2 * (1 - s2), s1, w1, s1 * (1 - s1), s0)
+    return tuple(float(v) for v in links), (float(w0), float(w1), float(w2), s0, target)
 
 
-def _hidden_jax_loss(p, output_error_term, weights_hidden_output, hidden_output):
-    target = _targets_for(output_error_term, weights_hidden_output, hidden_output)
-    return jnp.sum(0.5 * (target - jax_sigmoid(jax_sigmoid(p["z_h"]) @ jnp.asarray(weights_hidden_output))) ** 2)
+def _two_node_loss(sigmoid, p, w0, w1, w2, s0, target):
+    return 0.5 * (p["w2"] * sigmoid(p["w1"] * sigmoid(p["w0"] * s0)) - target) ** 2
+
+
+def _output_unit(args, rng):
+    """Outputs and targets shaped like the case; the error and slope their forward pass gives."""
+    output = rng.uniform(0.05, 0.95, np.shape(args[0]))
+    target = rng.uniform(0, 1, np.shape(args[0]))
+    return (target - output, output * (1 - output)), (logit(output), target)
+
+
+def _hidden_units(args, rng):
+    """A network shaped like a hidden_error_term case, non-zero weights; the δ_o and slopes it gives."""
+    delta, weights, slope = args
+    hidden = rng.uniform(0.05, 0.95, np.shape(slope))
+    weights_hidden_output = _nonzero(rng, np.shape(weights), 1.0)
+    target = rng.uniform(0, 1, np.shape(delta))
+    output = expit(hidden @ weights_hidden_output)
+    delta_o = (target - output) * output * (1 - output)
+    return ((delta_o, weights_hidden_output, hidden * (1 - hidden)),
+            (logit(hidden), weights_hidden_output, target))
+
+
+def _hidden_loss(xp, sigmoid, p, z_h, weights_hidden_output, target):
+    return xp.sum(0.5 * (target - sigmoid(sigmoid(p["z_h"]) @ weights_hidden_output)) ** 2)
 
 
 def _random_network(args, rng):
     """A network shaped like a weight_steps case, random non-zero weights; its forward pass's error terms."""
     learning_rate, _, _, hidden_output, x = args
     width, d = np.shape(hidden_output)[-1], np.shape(x)[-1]
-    weights_input_hidden = rng.normal(0, 1, (d, width))
-    weights_hidden_output = rng.normal(0, 1, width)
+    weights_input_hidden = _nonzero(rng, (d, width), 1.0)
+    weights_hidden_output = _nonzero(rng, width, 1.0)
     target = rng.uniform(0, 1, np.shape(x)[:-1])
     hidden = expit(x @ weights_input_hidden)
     output = expit(hidden @ weights_hidden_output)
@@ -52,25 +82,58 @@ def _mean_loss(xp, sigmoid, p, learning_rate, x, target):
     return learning_rate * xp.mean(0.5 * (xp.atleast_1d(target) - output) ** 2)
 
 
+def _jax_shapes(n, d, h):
+    """The shapes of −∂E/∂z_o, −∂E/∂z_h, ∂E/∂w_ho and ∂E/∂W_ih, as JAX's gradients have them."""
+    x, target = jnp.ones((n, d)), jnp.zeros(n)
+
+    def loss(z_o, z_h, weights_hidden_output, weights_input_hidden):
+        return jnp.mean((target - jax_sigmoid(jax_sigmoid(x @ weights_input_hidden + z_h)
+                                              @ weights_hidden_output + z_o)) ** 2)
+
+    gradients = jax.grad(loss, argnums=(0, 1, 2, 3))(jnp.zeros(n), jnp.zeros((n, h)), jnp.ones(h),
+                                                     jnp.ones((d, h)))
+    return tuple(tuple(g.shape) for g in gradients)
+
+
 ORACLES = {
-    # E = ½(w2·σ(w1·σ(w0·s0)) − target)², the loss the gradients descend.
+    # Each link: the derivative of its own step, taken at the step's input.
+    "sigmoid_networks.squared_error_slope": GradientOracle(
+        params=lambda out, target: {"out": out},
+        loss=lambda p, out, target: float(np.sum(0.5 * (p["out"] - target) ** 2)),
+        jax_loss=lambda p, out, target: jnp.sum(0.5 * (p["out"] - target) ** 2)),
+    "sigmoid_networks.sigmoid_slope": GradientOracle(
+        params=lambda s: {"x": logit(np.asarray(s, dtype=float))},
+        loss=lambda p, s: float(np.sum(expit(p["x"]))),
+        jax_loss=lambda p, s: jnp.sum(jax_sigmoid(p["x"]))),
+    "sigmoid_networks.product_slopes": GradientOracle(
+        params=lambda w, s: {"w": w, "s": s},
+        loss=lambda p, w, s: float(np.sum(p["w"] * p["s"])),
+        jax_loss=lambda p, w, s: jnp.sum(p["w"] * p["s"])),
+    # The composition: E = ½(w2·σ(w1·σ(w0·s0)) − target)² of a network whose links it receives.
     "sigmoid_networks.two_node_gradients": GradientOracle(
         params=lambda w0, w1, w2, s0, target: {"w0": w0, "w1": w1, "w2": w2},
-        loss=lambda p, w0, w1, w2, s0, target: float(
-            0.5 * (p["w2"] * expit(p["w1"] * expit(p["w0"] * s0)) - target) ** 2),
-        jax_loss=lambda p, w0, w1, w2, s0, target:
-            0.5 * (p["w2"] * jax_sigmoid(p["w1"] * jax_sigmoid(p["w0"] * s0)) - target) ** 2),
-    # E = Σ_records ½(y − σ(z_o))²: δ_o is −∂E/∂z_o, record by record.
-    "sigmoid_networks.output_error_term": GradientOracle(
-        params=lambda output, target: {"z_o": logit(np.asarray(output, dtype=float))},
-        loss=lambda p, output, target: float(np.sum(0.5 * (target - expit(p["z_o"])) ** 2)),
-        jax_loss=lambda p, output, target: jnp.sum(0.5 * (target - jax_sigmoid(p["z_o"])) ** 2),
+        loss=lambda p, *network: float(_two_node_loss(expit, p, *network)),
+        jax_loss=lambda p, *network: _two_node_loss(jax_sigmoid, p, *network),
+        chain=_two_node_network),
+    "sigmoid_networks.backprop_shapes": ValueOracle(expected=_jax_shapes),
+    # E = Σ_records ½(y − ŷ)²: the lecture's error is −∂E/∂ŷ.
+    "sigmoid_networks.output_error": GradientOracle(
+        params=lambda output, target: {"output": output},
+        loss=lambda p, output, target: float(np.sum(0.5 * (target - p["output"]) ** 2)),
+        jax_loss=lambda p, output, target: jnp.sum(0.5 * (target - p["output"]) ** 2),
         sign=-1),
-    # E = Σ_records ½(t − σ(σ(z_h)·w_ho))², t solved from δ_o: δ_h is −∂E/∂z_h.
+    # E = Σ_records ½(y − σ(z_o))²: δ_o is −∂E/∂z_o, from the error and slope that z_o gives.
+    "sigmoid_networks.output_error_term": GradientOracle(
+        params=lambda z_o, target: {"z_o": z_o},
+        loss=lambda p, z_o, target: float(np.sum(0.5 * (target - expit(p["z_o"])) ** 2)),
+        jax_loss=lambda p, z_o, target: jnp.sum(0.5 * (target - jax_sigmoid(p["z_o"])) ** 2),
+        sign=-1, chain=_output_unit),
+    # E = Σ_records ½(t − σ(σ(z_h)·w_ho))² of a random network: δ_h is −∂E/∂z_h.
     "sigmoid_networks.hidden_error_term": GradientOracle(
-        params=lambda output_error_term, weights_hidden_output, hidden_output:
-            {"z_h": logit(np.asarray(hidden_output, dtype=float))},
-        loss=_hidden_loss, jax_loss=_hidden_jax_loss, sign=-1),
+        params=lambda z_h, weights_hidden_output, target: {"z_h": z_h},
+        loss=lambda p, *context: float(_hidden_loss(np, expit, p, *context)),
+        jax_loss=lambda p, *context: _hidden_loss(jnp, jax_sigmoid, p, *context),
+        sign=-1, chain=_hidden_units),
     # η × the mean loss of a random network: the steps are −η·∂E/∂w at its non-zero weights.
     "sigmoid_networks.weight_steps": GradientOracle(
         params=lambda learning_rate, x, target, weights_input_hidden, weights_hidden_output: {
@@ -81,12 +144,12 @@ ORACLES = {
 }
 
 
-# The classic slip: the hidden error term without the slope σ′(z_h) = h·(1 − h) of its own sigmoid.
+# The classic slip, in ONE link: the sigmoid's slope applied to an output that already is σ(x).
+# Every composition receives link values, so only that link's test cell fails.
 SLIP = {
-    "edits": {"hidden_error_term": [("return hidden_error * hidden_output * (1 - hidden_output)",
-                                     "return hidden_error")]},
-    "failing_cells": {"test_hidden_error_term"},
-    "feedback_mentions": "hint: the hidden error term is missing the sigmoid's slope σ′(z_h) = h·(1 − h)",
+    "edits": {"sigmoid_slope": [("return s * (1 - s)", "return sigmoid(s) * (1 - sigmoid(s))")]},
+    "failing_cells": {"test_sigmoid_slope"},
+    "feedback_mentions": "hint: σ′ (sigmoid_slope) is applied to the output again",
 }
 
 # What the executed source notebook must display: the seeds' numbers (seed 003's print(s),

@@ -1,16 +1,18 @@
 """Assignment 3: oracles for its references, its classic slip, the numbers it shows.
 
-The deltas are derivatives of the squared error with respect to a unit's input,
-so their oracles take the pre-activations as parameters.  `hidden_deltas`
-receives δ2 from above: its oracle solves for the targets that make the forward
-pass give that δ2, and differentiates the whole network's loss.
+Each link is the derivative of one forward step, so its oracle differentiates that step,
+summed over the entries (the step is elementwise): the squared error in ŷ, the exponential
+in z2, the sigmoid in z1.  The functions that compose link values receive values from
+above and below: their oracles rebuild a network whose forward pass gives exactly those
+values (targets and pre-activations solved for) or draw a random network of the case's
+shapes (`chain`), and differentiate that network's loss.
 """
 import jax.numpy as jnp
 import numpy as np
 from jax.nn import sigmoid as jax_sigmoid
 from scipy.special import expit, logit
 
-from tests.oracles import GradientOracle
+from tests.oracles import GradientOracle, ValueOracle
 
 
 def _targets_for(output_delta, w2, a1):
@@ -19,31 +21,86 @@ def _targets_for(output_delta, w2, a1):
     return y_hat - np.asarray(output_delta, dtype=float) / (2 * y_hat)
 
 
+def _outputs_for(sigmoid_slope):
+    """Hidden outputs a1 in (0, 1/2] whose sigmoid has the slope σ′ = a1(1 − a1) given."""
+    return (1 - np.sqrt(1 - 4 * np.asarray(sigmoid_slope, dtype=float))) / 2
+
+
+def _random_network(args, rng):
+    """For gradients(X, a1, δ2, δ1): a random network on the case's X, its forward pass and its deltas."""
+    X = np.asarray(args[0], dtype=float)
+    n, d = X.shape
+    h = np.shape(args[1])[1]
+    W1 = rng.normal(0, 1, (d, h)) / np.sqrt(d)
+    w2 = rng.normal(0, 1, h) / np.sqrt(h)
+    y = np.exp(rng.normal(0, 0.5, n))
+    a1 = expit(X @ W1)
+    y_hat = np.exp(a1 @ w2)
+    delta2 = 2 * (y_hat - y) * y_hat
+    delta1 = np.outer(delta2, w2) * a1 * (1 - a1)
+    return (X, a1, delta2, delta1), (X, y, W1, w2)
+
+
+def _shapes_by_forward_pass(n, d, h):
+    """The shapes of z2, z1, W1 and w2 in a forward pass of that size: what each derivative is taken with respect to."""
+    X, W1, w2 = np.ones((n, d)), np.ones((d, h)), np.ones(h)
+    z1 = X @ W1
+    z2 = expit(z1) @ w2
+    return tuple(np.shape(v) for v in (z2, z1, W1, w2))
+
+
+def _mean_loss(p, X, y, W1, w2):
+    return float(np.mean((np.exp(expit(X @ p["W1"]) @ p["w2"]) - y) ** 2))
+
+
+def _jax_mean_loss(p, X, y, W1, w2):
+    return jnp.mean((jnp.exp(jax_sigmoid(jnp.asarray(X) @ p["W1"]) @ p["w2"]) - y) ** 2)
+
+
 ORACLES = {
-    # Σ_records (exp(z2) − y)²: δ2 is its derivative, record by record.
+    # Σ_records (ŷ − y)²: its derivative in ŷ, record by record.
+    "network_321.loss_slope": GradientOracle(
+        params=lambda y_hat, y: {"y_hat": np.asarray(y_hat, dtype=float)},
+        loss=lambda p, y_hat, y: float(np.sum((p["y_hat"] - y) ** 2)),
+        jax_loss=lambda p, y_hat, y: jnp.sum((p["y_hat"] - y) ** 2)),
+    # Σ exp(z2) at z2 = log ŷ: its derivative in z2 is the exponential's slope.
+    "network_321.output_slope": GradientOracle(
+        params=lambda y_hat: {"z2": np.log(np.asarray(y_hat, dtype=float))},
+        loss=lambda p, y_hat: float(np.sum(np.exp(p["z2"]))),
+        jax_loss=lambda p, y_hat: jnp.sum(jnp.exp(p["z2"]))),
+    # Σ σ(z1) at z1 = logit(a1): its derivative in z1 is the sigmoid's slope.
+    "network_321.sigmoid_slope": GradientOracle(
+        params=lambda a1: {"z1": logit(np.asarray(a1, dtype=float))},
+        loss=lambda p, a1: float(np.sum(expit(p["z1"]))),
+        jax_loss=lambda p, a1: jnp.sum(jax_sigmoid(p["z1"]))),
+    "network_321.backprop_shapes": ValueOracle(expected=_shapes_by_forward_pass),
+    # Σ_records (exp(z2) − y)² at z2 = log(∂ŷ/∂z2), with y solved so that 2(ŷ − y) is ∂L_i/∂ŷ given.
     "network_321.output_delta": GradientOracle(
-        params=lambda z2, y: {"z2": np.asarray(z2, dtype=float)},
-        loss=lambda p, z2, y: float(np.sum((np.exp(p["z2"]) - y) ** 2)),
-        jax_loss=lambda p, z2, y: jnp.sum((jnp.exp(p["z2"]) - y) ** 2)),
-    # Σ_records (exp(σ(z1)·w2) − y)², y solved from δ2: δ1 is its derivative in z1.
+        params=lambda loss_slope, output_slope: {"z2": np.log(np.asarray(output_slope, dtype=float))},
+        loss=lambda p, loss_slope, output_slope: float(
+            np.sum((np.exp(p["z2"]) - (np.asarray(output_slope) - np.asarray(loss_slope) / 2)) ** 2)),
+        jax_loss=lambda p, loss_slope, output_slope: jnp.sum(
+            (jnp.exp(p["z2"]) - (np.asarray(output_slope) - np.asarray(loss_slope) / 2)) ** 2)),
+    # Σ_records (exp(σ(z1)·w2) − y)², z1 solved from σ′(z1) and y from δ2: δ1 is its derivative in z1.
     "network_321.hidden_deltas": GradientOracle(
-        params=lambda output_delta, w2, a1: {"z1": logit(np.asarray(a1, dtype=float))},
-        loss=lambda p, output_delta, w2, a1: float(
-            np.sum((np.exp(expit(p["z1"]) @ w2) - _targets_for(output_delta, w2, a1)) ** 2)),
-        jax_loss=lambda p, output_delta, w2, a1: jnp.sum(
-            (jnp.exp(jax_sigmoid(p["z1"]) @ jnp.asarray(w2)) - _targets_for(output_delta, w2, a1)) ** 2)),
-    # L = mean((exp(σ(X W1)·w2) − y)²), the loss the network is trained on.
+        params=lambda output_delta, w2, sigmoid_slope: {"z1": logit(_outputs_for(sigmoid_slope))},
+        loss=lambda p, output_delta, w2, sigmoid_slope: float(np.sum(
+            (np.exp(expit(p["z1"]) @ w2) - _targets_for(output_delta, w2, _outputs_for(sigmoid_slope))) ** 2)),
+        jax_loss=lambda p, output_delta, w2, sigmoid_slope: jnp.sum(
+            (jnp.exp(jax_sigmoid(p["z1"]) @ jnp.asarray(w2))
+             - _targets_for(output_delta, w2, _outputs_for(sigmoid_slope))) ** 2)),
+    # L = mean((exp(σ(X W1)·w2) − y)²) of a random network on the case's X, given its a1, δ2, δ1.
     "network_321.gradients": GradientOracle(
         params=lambda X, y, W1, w2: {"W1": np.asarray(W1, dtype=float), "w2": np.asarray(w2, dtype=float)},
-        loss=lambda p, X, y, W1, w2: float(np.mean((np.exp(expit(X @ p["W1"]) @ p["w2"]) - y) ** 2)),
-        jax_loss=lambda p, X, y, W1, w2: jnp.mean((jnp.exp(jax_sigmoid(X @ p["W1"]) @ p["w2"]) - y) ** 2)),
+        loss=_mean_loss, jax_loss=_jax_mean_loss, chain=_random_network),
 }
 
-# The classic slip: the output delta without the exponential's slope exp(z2).
+# The classic slip: one wrong link, the output's slope taken as 1 (a linear output's), which
+# loses that link's cell and nothing else: every other exercise takes values, not functions.
 SLIP = {
-    "edits": {"output_delta": [("return 2 * (y_hat - y) * y_hat", "return 2 * (y_hat - y)")]},
-    "failing_cells": {"test_output_delta", "test_gradients"},
-    "feedback_mentions": "output_delta: 1 of 2 entries are wrong",
+    "edits": {"output_slope": [("return y_hat", "return np.ones_like(y_hat)")]},
+    "failing_cells": {"test_output_slope"},
+    "feedback_mentions": "∂ŷ/∂z2: 4 of 4 entries are wrong",
 }
 
 # What the executed source notebook must display: seed 000's weights, to every printed digit.

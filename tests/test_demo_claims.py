@@ -176,10 +176,12 @@ def test_just_under_the_limit_the_parameters_zig_zag_while_the_loss_falls():
 
 TWO_NODE = slider_range(_source("sigmoid_networks"), "train=train_at")
 _start = {name: data.TWO_NODE[name] for name in ("w0", "w1", "w2", "s0", "target")}
+_gradients = sn.two_node_backprop(sn.TwoNodeFunctions(*(getattr(reference_sn, name)
+                                                         for name in sn.TwoNodeFunctions._fields)))
 
 
 def _two_node(eta):
-    return describe(sn.train_two_node(reference_sn.two_node_gradients, learning_rate=eta, steps=1000, **_start), eta)
+    return describe(sn.train_two_node(_gradients, learning_rate=eta, steps=1000, **_start), eta)
 
 
 @pytest.mark.parametrize("eta, phrase", [
@@ -195,7 +197,7 @@ _X, _y = n321.lecture_data(300)
 
 
 def _network_losses(eta):
-    return np.asarray(n321.train(reference_321.gradients, _X, _y, *n321.start(), learning_rate=eta, steps=300,
+    return np.asarray(n321.train(n321.backprop_of(reference_321), _X, _y, *n321.start(), learning_rate=eta, steps=300,
                                  loss_every=3).losses)
 
 

@@ -125,21 +125,43 @@ STUDENT_SLIPS = {
         ("each row of a softmax must sum to 1", "def softmax(Z):\n"
          "    return np.exp(Z - Z.max(axis=1, keepdims=True))"),
     ],
+    "sigmoid_networks.squared_error_slope": [
+        ("∂E/∂out (squared_error_slope) is twice too large", "def squared_error_slope(out, target):\n"
+         "    return 2 * (out - target)"),
+    ],
+    "sigmoid_networks.sigmoid_slope": [
+        ("σ′ (sigmoid_slope) is applied to the output again", "def sigmoid_slope(s):\n"
+         "    return sigmoid(s) * (1 - sigmoid(s))"),
+    ],
+    "sigmoid_networks.product_slopes": [
+        ("∂(w·s)/∂w and ∂(w·s)/∂s (product_slopes) are swapped", "def product_slopes(w, s):\n"
+         "    return w, s"),
+    ],
     "sigmoid_networks.two_node_gradients": [
-        ("∂E/∂w0 is missing its last link", "def two_node_gradients(w0, w1, w2, s0, target):\n"
-         "    x1, s1, x2, s2, out = sn.two_node_forward(w0, w1, w2, s0)\n"
-         "    d = (out - target) * w2 * s2 * (1 - s2)\n"
-         "    return d * w1 * s1 * (1 - s1), d * s1, (out - target) * s2"),
+        ("∂E/∂w0 is missing its last link", "def two_node_gradients(dE_dout, dout_dw2, dout_ds2, ds2_dx2, dx2_dw1,"
+         " dx2_ds1, ds1_dx1, dx1_dw0):\n"
+         "    d = dE_dout * dout_ds2 * ds2_dx2\n"
+         "    return d * dx2_ds1 * ds1_dx1, d * dx2_dw1, dE_dout * dout_dw2"),
+    ],
+    "sigmoid_networks.backprop_shapes": [
+        ("δ_h is missing its batch axis", "def backprop_shapes(n, d, h):\n"
+         "    return (n,), (h,), (h,), (d, h)"),
+        ("ΔW_ih is transposed", "def backprop_shapes(n, d, h):\n"
+         "    return (n,), (n, h), (h,), (h, d)"),
+    ],
+    "sigmoid_networks.output_error": [
+        ("the error (output_error) has its sign flipped", "def output_error(output, target):\n"
+         "    return output - target"),
     ],
     "sigmoid_networks.output_error_term": [
-        ("the sign is flipped", "def output_error_term(output, target):\n"
-         "    return (output - target) * output * (1 - output)"),
+        ("the output error term is missing the sigmoid's slope", "def output_error_term(output_error, output_slope):\n"
+         "    return output_error"),
     ],
     "sigmoid_networks.hidden_error_term": [
-        ("with a batch, δ_o has one entry per record", "def hidden_error_term(d, w, h):\n"
-         "    return d * w * h * (1 - h)"),
-        ("with a batch, δ_o has one entry per record", "def hidden_error_term(d, w, h):\n"
-         "    return np.dot(d, w) * h * (1 - h)"),
+        ("with a batch, δ_o has one entry per record", "def hidden_error_term(d, w, slope):\n"
+         "    return d * w * slope"),
+        ("with a batch, δ_o has one entry per record", "def hidden_error_term(d, w, slope):\n"
+         "    return np.dot(d, w) * slope"),
     ],
     "sigmoid_networks.weight_steps": [
         ("the steps are summed over the records", "def weight_steps(eta, d_o, d_h, h, x):\n"
@@ -150,14 +172,20 @@ STUDENT_SLIPS = {
          "    return eta * np.atleast_1d(d_o) @ np.atleast_2d(h) / n, eta * x[:, None] * d_h / n"),
     ],
     "network_321.hidden_deltas": [
-        ("δ2 has one entry per record", "def hidden_deltas(d2, w2, a1):\n    return d2 * w2 * a1 * (1 - a1)"),
+        ("δ2 has one entry per record", "def hidden_deltas(d2, w2, slope):\n    return d2 * w2 * slope"),
     ],
     "network_321.gradients": [
-        ("the gradients are summed", "def gradients(X, y, W1, w2):\n"
-         "    z1, a1, z2, y_hat = n321.forward(X, W1, w2)\n"
-         "    d2 = 2 * (y_hat - y) * y_hat\n"
-         "    d1 = np.outer(d2, w2) * a1 * (1 - a1)\n"
-         "    return X.T @ d1, a1.T @ d2"),
+        ("the gradients are summed", "def gradients(X, a1, d2, d1):\n    return X.T @ d1, a1.T @ d2"),
+    ],
+    "network_321.backprop_shapes": [
+        ("the deltas are missing the record axis", "def backprop_shapes(n, d, h):\n"
+         "    return (), (h,), (d, h), (h,)"),
+        ("the weight gradients keep a record axis", "def backprop_shapes(n, d, h):\n"
+         "    return (n,), (n, h), (n, d, h), (n, h)"),
+    ],
+    "network_321.sigmoid_slope": [
+        ("σ is applied to a1 again", "def sigmoid_slope(a1):\n"
+         "    return n321.sigmoid(a1) * (1 - n321.sigmoid(a1))"),
     ],
     "house_prices.output_error_term": [
         ("δ_O has a sigmoid's slope", "def output_error_term(y_pred, y):\n"

@@ -8,6 +8,8 @@ from course import network_321 as n321
 from course.network_321_figures import TrainingFigure
 from instructor.references import network_321 as reference
 
+REFERENCE_GRADIENTS = n321.backprop_of(reference)  # the full backward pass, from the reference functions
+
 
 KERAS_TWIN = "course.network_321_keras"  # the conftest's keras_network fixture
 
@@ -34,7 +36,7 @@ def test_reference_gradient_equals_keras_autodiff(keras_network, seed, n, d, h):
     X, y = rng.normal(size=(n, d)), np.exp(rng.normal(0, 0.5, n))
     W1, w2 = rng.normal(0, 0.5, (d, h)), rng.normal(0, 0.5, h)
     autodiff = keras_network.autodiff_gradients(keras_network.build(W1, w2), X, y)
-    ours = reference.gradients(X, y, W1, w2)
+    ours = REFERENCE_GRADIENTS(X, y, W1, w2)
     assert len(autodiff) == len(ours) == 2
     for mine, theirs in zip(ours, autodiff):
         assert theirs.shape == mine.shape
@@ -46,7 +48,7 @@ def test_keras_sgd_follows_the_numpy_trajectory(keras_network):
     X, y = n321.lecture_data(2000)
     W1, w2 = n321.start()
     steps, eta = 300, 0.0005
-    numpy_run = n321.train(reference.gradients, X, y, W1, w2, learning_rate=eta, steps=steps)
+    numpy_run = n321.train(REFERENCE_GRADIENTS, X, y, W1, w2, learning_rate=eta, steps=steps)
     model = keras_network.build(W1, w2)
     keras_network.fit(model, X, y, optimizer=keras_network.keras.optimizers.SGD(learning_rate=eta), steps=steps)
     W1_keras, w2_keras = keras_network.weights(model)
@@ -61,10 +63,10 @@ def _overflowing(X, y, W1, w2):
 
 def test_training_records_the_loss_and_stops_on_divergence():
     X, y = n321.lecture_data(300)
-    run = n321.train(reference.gradients, X, y, *n321.start(), learning_rate=5e-4, steps=100, loss_every=10)
+    run = n321.train(REFERENCE_GRADIENTS, X, y, *n321.start(), learning_rate=5e-4, steps=100, loss_every=10)
     assert list(run.loss_steps) == list(range(0, 101, 10))
     assert run.losses[-1] < run.losses[0] / 10
-    wild = n321.train(reference.gradients, X, y, *n321.start(), learning_rate=0.1, steps=50)
+    wild = n321.train(REFERENCE_GRADIENTS, X, y, *n321.start(), learning_rate=0.1, steps=50)
     assert wild.losses[-1] > wild.losses[0], "a too-large step overshoots into a worse loss"
     # A step that overflows exp: the loop stops, silently, and the rest of the curve is infinite.
     blown = n321.train(_overflowing, X, y, *n321.start(), learning_rate=1.0, steps=50, loss_every=5)
@@ -74,12 +76,60 @@ def test_training_records_the_loss_and_stops_on_divergence():
 def test_slider_figure_marks_divergence_and_says_so():
     X, y = n321.lecture_data(300)
     figure = TrainingFigure(50, n321.truth(), n321.start())
-    calm = figure.update(n321.train(reference.gradients, X, y, *n321.start(), learning_rate=5e-4, steps=50), 5e-4)
+    calm = figure.update(n321.train(REFERENCE_GRADIENTS, X, y, *n321.start(), learning_rate=5e-4, steps=50), 5e-4)
     assert "loss" in calm and not figure.curve.marker.get_visible()
-    wild = figure.update(n321.train(reference.gradients, X, y, *n321.start(), learning_rate=0.1, steps=50), 0.1)
+    wild = figure.update(n321.train(REFERENCE_GRADIENTS, X, y, *n321.start(), learning_rate=0.1, steps=50), 0.1)
     assert "too large" in wild
     blown = n321.train(_overflowing, X, y, *n321.start(), learning_rate=1.0, steps=50)
     said = figure.update(blown, 1.0)
     assert "blew up" in said and figure.curve.marker.get_visible()
     assert np.isfinite(figure.curve.line.get_ydata()).all()
     assert figure.png().startswith(b"\x89PNG")
+
+
+def _unimplemented(*args):
+    raise NotImplementedError()
+
+
+def test_each_visible_test_passes_with_every_other_exercise_unanswered():
+    """The visible tests feed each exercise values computed without the student's code: one wrong
+    (or missing) function fails its own test cell and no other."""
+    from tests.test_hints import TESTS, _run_test
+
+    graded = n321.BACKPROP_FUNCTIONS + ("backprop_shapes",)
+    cells = [(source, grade_id) for notebook, grade_id, source, _ in TESTS if notebook == "network_321"]
+    assert sorted(grade_id.removeprefix("test_") for _, grade_id in cells) == sorted(graded)
+    for source, grade_id in cells:
+        own = grade_id.removeprefix("test_")
+        others = {name: _unimplemented for name in graded if name != own}
+        assert _run_test("network_321", source, others) is None, grade_id
+        assert _run_test("network_321", source, {own: _unimplemented}) is not None, grade_id
+
+
+def test_backprop_chains_the_reference_functions_into_the_gradient_of_the_loss():
+    X, y, W1, w2 = n321.random_network(9, 4, 3, seed=1)
+    for backprop, numerical in zip(REFERENCE_GRADIENTS(X, y, W1, w2), n321.numerical_gradients(X, y, W1, w2)):
+        np.testing.assert_allclose(backprop, numerical, rtol=1e-7, atol=1e-10)
+    with pytest.raises(TypeError, match="missing"):
+        n321.backprop_with(loss_slope=reference.loss_slope)
+
+
+def test_finite_difference_deltas_are_the_reference_deltas():
+    X, y, W1, w2 = n321.random_network(7, 3, 4, seed=2)
+    values = n321.forward(X, W1, w2)
+    delta2 = reference.output_delta(reference.loss_slope(values.y_hat, y), reference.output_slope(values.y_hat))
+    delta1 = reference.hidden_deltas(delta2, w2, reference.sigmoid_slope(values.a1))
+    numerical2, numerical1 = n321.numerical_deltas(X, y, W1, w2)
+    np.testing.assert_allclose(numerical2, delta2, rtol=1e-8)
+    np.testing.assert_allclose(numerical1, delta1, rtol=1e-7, atol=1e-12)
+
+
+def test_hidden_cases_vary_widths_and_batches_and_the_shapes_cases_never_repeat_a_size():
+    from course import checks
+
+    _, shapes = checks.cases_for("network_321.backprop_shapes")
+    assert len(shapes) >= 8 and all(len(set(case.args)) == 3 for case in shapes)
+    for check in ("hidden_deltas", "gradients", "sigmoid_slope"):
+        _, cases = checks.cases_for(f"network_321.{check}")
+        sizes = {np.shape(case.args[-1]) for case in cases}
+        assert len({n for n, *_ in sizes}) >= 5 and len({s[1] for s in sizes if len(s) > 1}) >= 4, (check, sizes)

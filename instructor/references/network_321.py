@@ -1,33 +1,48 @@
-"""Reference backprop for lecture 000's 3-2-1 network (assignment 3): L = mean((exp(σ(X W1)·w2) − y)²)."""
+"""Reference backprop for lecture 000's 3-2-1 network (assignment 3): L = mean((exp(σ(X W1)·w2) − y)²).
+
+One function per graded exercise: the three links, the shapes, the two deltas composed
+from link values, and the weight gradients composed from the deltas.
+"""
 import numpy as np
 
 
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+def loss_slope(y_hat, y):
+    """∂L_i/∂ŷ_i = 2(ŷ_i − y_i) for L_i = (ŷ_i − y_i)²; (n,)."""
+    return 2 * (np.asarray(y_hat, dtype=float) - y)
 
 
-def output_delta(z2, y):
-    """δ2 = ∂L_i/∂z2 = 2(ŷ − y)·exp(z2), with ŷ = exp(z2); shape of z2."""
-    y_hat = np.exp(np.asarray(z2, dtype=float))
-    return 2 * (y_hat - y) * y_hat
+def output_slope(y_hat):
+    """∂ŷ/∂z2 = exp(z2) = ŷ: the exponential is its own derivative; (n,)."""
+    return np.array(y_hat, dtype=float)
 
 
-def hidden_deltas(output_delta, w2, a1):
-    """δ1_j = w2_j·δ2·σ′(z1_j), with σ′(z1) = a1·(1 − a1); (n, h)."""
+def sigmoid_slope(a1):
+    """σ′(z1) = σ(z1)(1 − σ(z1)) = a1·(1 − a1); shape of a1."""
     a1 = np.asarray(a1, dtype=float)
-    return np.asarray(output_delta, dtype=float)[:, None] * np.asarray(w2, dtype=float) * a1 * (1 - a1)
+    return a1 * (1 - a1)
 
 
-def gradients(X, y, W1, w2):
-    """(∂L/∂W1 (d, h), ∂L/∂w2 (h,)) of the mean over the n records."""
+def backprop_shapes(n, d, h):
+    """Shapes of δ2, δ1, ∂L/∂W1, ∂L/∂w2 for n records, d inputs, h hidden units."""
+    return (n,), (n, h), (d, h), (h,)
+
+
+def output_delta(loss_slope, output_slope):
+    """δ2 = ∂L_i/∂ŷ · ∂ŷ/∂z2, record by record; (n,)."""
+    return np.asarray(loss_slope, dtype=float) * np.asarray(output_slope, dtype=float)
+
+
+def hidden_deltas(output_delta, w2, sigmoid_slope):
+    """δ1[i, j] = δ2[i]·w2[j]·σ′(z1[i, j]); (n, h)."""
+    return (np.asarray(output_delta, dtype=float)[:, None] * np.asarray(w2, dtype=float)
+            * np.asarray(sigmoid_slope, dtype=float))
+
+
+def gradients(X, a1, output_delta, hidden_deltas):
+    """(∂L/∂W1 = Xᵀδ1/n (d, h), ∂L/∂w2 = a1ᵀδ2/n (h,)) of the mean over the n records."""
     X = np.asarray(X, dtype=float)
-    z1 = X @ W1
-    a1 = _sigmoid(z1)
-    z2 = a1 @ w2
-    delta2 = output_delta(z2, y)
-    delta1 = hidden_deltas(delta2, w2, a1)
     n = len(X)
-    return X.T @ delta1 / n, a1.T @ delta2 / n
+    return X.T @ np.asarray(hidden_deltas, dtype=float) / n, np.asarray(a1, dtype=float).T @ output_delta / n
 
 
 # The known slips of these functions are in course.<topic>.SLIPS (see instructor.references.slips).

@@ -1,37 +1,61 @@
-"""Reference backprop for the two-node network and one hidden layer (assignment 2).
+"""Reference links, compositions and shapes for the two-node network and one hidden layer (assignment 2).
 
-Sign conventions, as in the lectures: `two_node_gradients` returns gradients
-of E = ½(out − target)²; the error terms follow lecture 001, δ = (y − ŷ)·σ′(z),
-which is minus ∂E/∂z, and the weight steps are the changes to *add* to the
-weights, −η·∂E/∂w averaged over the records.
+Sign conventions, as in the lectures: the two-node network's links and
+gradients are those of E = ½(out − target)²; the hidden layer follows
+lecture 001, whose error is y − ŷ = −∂E/∂ŷ and whose error terms are
+δ = (y − ŷ)·σ′(z) = −∂E/∂z, and the weight steps are the changes to *add* to
+the weights, −η·∂E/∂w averaged over the records.
 """
 import numpy as np
 
 
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+# --- the two-node chain's links: each the derivative of one forward step -----------
+
+def squared_error_slope(out, target):
+    """∂E/∂out of E = ½(out − target)²; the shape of out."""
+    return np.asarray(out, dtype=float) - target
 
 
-def two_node_gradients(w0, w1, w2, s0, target):
-    """(∂E/∂w0, ∂E/∂w1, ∂E/∂w2) of E = ½(w2·σ(w1·σ(w0·s0)) − target)²."""
-    s1 = _sigmoid(w0 * s0)
-    s2 = _sigmoid(w1 * s1)
-    out = w2 * s2
-    dE_dx2 = (out - target) * w2 * s2 * (1 - s2)
-    return dE_dx2 * w1 * s1 * (1 - s1) * s0, dE_dx2 * s1, (out - target) * s2
+def sigmoid_slope(s):
+    """∂s/∂x of s = σ(x), written in the output: σ′ = s·(1 − s); the shape of s."""
+    s = np.asarray(s, dtype=float)
+    return s * (1 - s)
 
 
-def output_error_term(output, target):
-    """δ_output = (target − output)·σ′, with σ′ = output·(1 − output); shape of output."""
-    output = np.asarray(output, dtype=float)
-    return (target - output) * output * (1 - output)
+def product_slopes(w, s):
+    """(∂(w·s)/∂w, ∂(w·s)/∂s) = (s, w), each the shape of w and s."""
+    return np.asarray(s, dtype=float) + 0 * np.asarray(w), np.asarray(w, dtype=float) + 0 * np.asarray(s)
 
 
-def hidden_error_term(output_error_term, weights_hidden_output, hidden_output):
-    """δ_hidden = δ_output·W_ho·h·(1 − h); (h,) for one record, (n, h) for a batch."""
-    hidden_output = np.asarray(hidden_output, dtype=float)
+# --- their composition: the chain rule, one product per weight ----------------------
+
+def two_node_gradients(dE_dout, dout_dw2, dout_ds2, ds2_dx2, dx2_dw1, dx2_ds1, ds1_dx1, dx1_dw0):
+    """(∂E/∂w0, ∂E/∂w1, ∂E/∂w2), the links multiplied from the loss back to each weight."""
+    dE_dx2 = dE_dout * dout_ds2 * ds2_dx2
+    return dE_dx2 * dx2_ds1 * ds1_dx1 * dx1_dw0, dE_dx2 * dx2_dw1, dE_dout * dout_dw2
+
+
+# --- the hidden layer -------------------------------------------------------------------
+
+def backprop_shapes(n, d, h):
+    """The shapes of δ_o, δ_h, Δw_ho and ΔW_ih for n records, d inputs and h hidden units."""
+    return (n,), (n, h), (h,), (d, h)
+
+
+def output_error(output, target):
+    """The lecture's error y − ŷ, which is −∂E/∂ŷ for E = ½(y − ŷ)²; the shape of output."""
+    return target - np.asarray(output, dtype=float)
+
+
+def output_error_term(output_error, output_slope):
+    """δ_o = error × σ′(z_o); the shape of output_error."""
+    return np.asarray(output_error, dtype=float) * output_slope
+
+
+def hidden_error_term(output_error_term, weights_hidden_output, hidden_slope):
+    """δ_h = δ_o·w_ho·σ′(z_h); (h,) for one record, (n, h) for a batch."""
     back = np.asarray(output_error_term, dtype=float)[..., None] * weights_hidden_output
-    return back * hidden_output * (1 - hidden_output)
+    return back * np.asarray(hidden_slope, dtype=float)
 
 
 def weight_steps(learning_rate, output_error_term, hidden_error_term, hidden_output, x):
