@@ -156,13 +156,13 @@ def house_prices(h: int = 5) -> Network:
 
 
 def layered(d: int = 3, h: int = 4, k: int = 3, output: str = "softmax") -> Network:
-    """d inputs, h sigmoid hidden units, k outputs, biases on both layers (the softmax network).
+    """d inputs, h tanh hidden units, k outputs, biases on both layers (assignment 5's network).
 
     Weights: W1[i, j] from input i to hidden unit j, b1[j] its bias; W2[j, c] from hidden unit j
     to output c, b2[c] its bias (the arrays of the notebook's code, indices from 0).
     """
     layers = ([Unit("bias0", "1", "bias")] + [Unit(f"x{i}", f"x[{i}]", "input") for i in range(d)],
-              [Unit("bias1", "1", "bias")] + [Unit(f"h{j}", f"a1[{j}]", "hidden", "σ") for j in range(h)],
+              [Unit("bias1", "1", "bias")] + [Unit(f"h{j}", f"a1[{j}]", "hidden", "tanh") for j in range(h)],
               [Unit(f"o{c}", f"ŷ[{c}]", "output", output) for c in range(k)])
 
     def label(layer: int, source: Unit, target: Unit) -> str:
@@ -171,8 +171,8 @@ def layered(d: int = 3, h: int = 4, k: int = 3, output: str = "softmax") -> Netw
             return f"b{layer + 1}[{j}]"
         return f"W{layer + 1}[{source.name[1:]},{j}]"
 
-    return dense(f"{d} inputs, {h} hidden units, {k} {output} outputs", layers, label,
-                 f"z1 = X W1 + b1, a1 = σ(z1); z2 = a1 W2 + b2, ŷ = {output}(z2)")
+    return dense(f"{d} inputs, {h} tanh hidden units, {k} {output} outputs", layers, label,
+                 f"z1 = X W1 + b1, a1 = tanh(z1); z2 = a1 W2 + b2, ŷ = {output}(z2)")
 
 
 NETWORKS: Mapping[str, Callable[[], Network]] = {

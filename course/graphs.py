@@ -128,9 +128,9 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def layered_softmax(k: int | None = None) -> Graph:
-    """d inputs, h sigmoid hidden units, k softmax outputs, biases, mean cross-entropy (assignment 5).
+    """d inputs, h tanh hidden units, k softmax outputs, biases, mean cross-entropy (assignment 5).
 
-    z1 = X W1 + b1 (n, h), a1 = σ(z1) (n, h), z2 = a1 W2 + b2 (n, k), ŷ = softmax(z2) (n, k)
+    z1 = X W1 + b1 (n, h), a1 = tanh(z1) (n, h), z2 = a1 W2 + b2 (n, k), ŷ = softmax(z2) (n, k)
     (each row), L = −mean over the records of Σ_classes Y log ŷ. b1 and b2 are added to every record:
     broadcast over the batch.
     Inputs: X (n, d), Y (n, k) one-hot. Parameters: W1 (d, h), b1 (h,), W2 (h, k), b2 (k,).
@@ -142,7 +142,7 @@ def layered_softmax(k: int | None = None) -> Graph:
         Node("W1", "W₁", shape="(d, h)", kind="parameter"),
         Node("b1", "b₁", shape="(h,)", kind="parameter"),
         Node("z1", "z₁", ("X", "W1", "b1"), lambda X, W1, b1: X @ W1 + b1, "(n, h)", formula="z₁ = X W₁ + b₁"),
-        Node("a1", "a₁", ("z1",), sigmoid, "(n, h)", formula="a₁ = σ(z₁)"),
+        Node("a1", "a₁", ("z1",), np.tanh, "(n, h)", formula="a₁ = tanh(z₁)"),
         Node("W2", "W₂", shape=f"(h, {k_})", kind="parameter"),
         Node("b2", "b₂", shape=f"({k_},)", kind="parameter"),
         Node("z2", "z₂", ("a1", "W2", "b2"), lambda a1, W2, b2: a1 @ W2 + b2, f"(n, {k_})",
@@ -151,7 +151,7 @@ def layered_softmax(k: int | None = None) -> Graph:
         Node("Y", "Y", shape=f"(n, {k_})", kind="input"),
         Node("L", "L", ("y_hat", "Y"), lambda y_hat, Y: -np.mean(np.sum(Y * np.log(y_hat), axis=1)), "()",
              kind="loss", formula="L = −mean Σ Y log ŷ"),
-    ], title="a hidden layer and a softmax output")
+    ], title="the softmax network (assignment 5)")
 
 
 ALL = {"two_node": two_node, "hidden_layer": hidden_layer, "network_321": network_321,

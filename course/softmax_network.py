@@ -143,25 +143,9 @@ def graph():
     Inputs: X (n, d), Y (n, k). Parameters: W1 (d, h), b1 (h,), W2 (h, k), b2 (k,).
     Values: z1, a1, z2, y_hat. Loss: L, the mean cross-entropy.
     """
-    from .graph import Graph, Node  # imported when drawn: hidden tests import this module
+    from .graphs import layered_softmax  # imported when drawn: hidden tests import this module
 
-    def mean_cross_entropy(y_hat, Y):
-        with np.errstate(divide="ignore"):
-            return -np.mean(np.sum(Y * np.log(y_hat), axis=1))
-
-    return Graph([
-        Node("X", "X", shape="(n, d)", kind="input"),
-        Node("W1", "W₁", shape="(d, h)", kind="parameter"),
-        Node("b1", "b₁", shape="(h,)", kind="parameter"),
-        Node("z1", "z₁", ("X", "W1", "b1"), lambda X, W1, b1: X @ W1 + b1, "(n, h)", formula="z₁ = X W₁ + b₁"),
-        Node("a1", "a₁", ("z1",), np.tanh, "(n, h)", formula="a₁ = tanh(z₁)"),
-        Node("W2", "W₂", shape="(h, k)", kind="parameter"),
-        Node("b2", "b₂", shape="(k,)", kind="parameter"),
-        Node("z2", "z₂", ("a1", "W2", "b2"), lambda a1, W2, b2: a1 @ W2 + b2, "(n, k)", formula="z₂ = a₁ W₂ + b₂"),
-        Node("y_hat", "ŷ", ("z2",), softmax, "(n, k)", formula="ŷ = softmax(z₂), each row"),
-        Node("Y", "Y", shape="(n, k)", kind="input"),
-        Node("L", "L", ("y_hat", "Y"), mean_cross_entropy, "()", kind="loss", formula="L = −mean Σ Y log ŷ"),
-    ], title="the softmax network (assignment 5)")
+    return layered_softmax()
 
 
 def node_gradients(values: dict, functions: Mapping[str, Callable]) -> dict:

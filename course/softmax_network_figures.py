@@ -29,19 +29,9 @@ def _scatter(axes, X: np.ndarray, labels: np.ndarray) -> list:
 
 def network_diagram(d: int = 2, h: int = 4, k: int = 3):
     """The network's units and weights (course.diagrams), with the notebook's array names and tanh units."""
-    from .diagrams import Unit, dense
+    from .diagrams import layered
 
-    layers = ([Unit("bias0", "1", "bias")] + [Unit(f"x{i}", f"x[{i}]", "input") for i in range(d)],
-              [Unit("bias1", "1", "bias")] + [Unit(f"h{j}", f"a1[{j}]", "hidden", "tanh") for j in range(h)],
-              [Unit(f"o{c}", f"ŷ[{c}]", "output", "softmax") for c in range(k)])
-
-    def label(layer: int, source, target) -> str:
-        if source.kind == "bias":
-            return f"b{layer + 1}[{target.name[1:]}]"
-        return f"W{layer + 1}[{source.name[1:]},{target.name[1:]}]"
-
-    return dense(f"{d} inputs, {h} tanh hidden units, {k} softmax outputs", layers, label,
-                 "z1 = X W1 + b1, a1 = tanh(z1); z2 = a1 W2 + b2, ŷ = softmax(z2)")
+    return layered(d, h, k)
 
 
 def data_figure(X: np.ndarray, labels: np.ndarray) -> Figure:

@@ -54,7 +54,7 @@ JAX_STEPS = {
         "inputs": _ones_then, "alpha_h": lambda i, W: i @ W, "beta_h": _sigmoid, "output_inputs": _ones_then,
         "y_pred": lambda i, w: i @ w, "E": lambda y_pred, y: 0.5 * jnp.sum((y_pred - y) ** 2)},
     "layered_softmax": {
-        "z1": lambda X, W1, b1: X @ W1 + b1, "a1": _sigmoid, "z2": lambda a1, W2, b2: a1 @ W2 + b2,
+        "z1": lambda X, W1, b1: X @ W1 + b1, "a1": jnp.tanh, "z2": lambda a1, W2, b2: a1 @ W2 + b2,
         "y_hat": lambda z: jax.nn.softmax(z, axis=-1),
         "L": lambda y_hat, Y: -jnp.mean(jnp.sum(Y * jnp.log(y_hat), axis=1))},
 }
