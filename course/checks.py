@@ -301,7 +301,10 @@ def expect_outputs(function: Callable, args: Sequence[Any], expected: Sequence[A
             problems.append(problem)
         got.append(array)
     if problems:  # shapes before arithmetic
-        raise CheckFailed(f"{name}{where}:\n" + "\n".join("- " + p for p in problems))
+        # A catalogued slip may change a shape (a lost bias entry, a missing batch axis): name it.
+        slip = matching_slip(check, args, expected, got) if check and len(got) == len(outputs) else None
+        raise CheckFailed(f"{name}{where}:\n" + "\n".join("- " + p for p in problems)
+                          + (f"\n  hint: {slip.hint}" if slip else ""))
     problems = [compare(label, g, want, rtol=rtol, atol=atol, hint=False)
                 for label, g, want in zip(outputs, got, expected)]
     if any(problems):
