@@ -149,3 +149,59 @@ def test_every_figure_redraws_and_marks_divergence(houses):
         after = live.png()
         assert f"{value:.3g}" in said, f"{type(live).__name__} does not name the value it shows: {said!r}"
         assert after.startswith(b"\x89PNG") and after != before, f"{type(live).__name__} did not redraw"
+
+
+# --- the links as graded work (issue 15) ----------------------------------------
+
+LINKS_AND_COMPOSITIONS = [name for name in hp.HIDDEN_CASES]
+
+
+def test_the_numbering_table_is_the_lectures():
+    rows = hp.numbering()
+    W_hidden, w_output = hp.initial_weights(0)
+    names = hp.named(W_hidden, w_output)
+    assert [row["weight"] for row in rows] == list(names)
+    for row in rows:  # the entry each row names holds that weight
+        array = W_hidden if row["entry"].startswith("W_hidden") else w_output
+        index = tuple(int(i) for i in row["entry"][row["entry"].index("[") + 1:-1].split(","))
+        assert array[index] == names[row["weight"]], row
+    assert rows[5] == {"weight": "w6", "entry": "W_hidden[1, 0]", "multiplies": "x₁", "into": "H1"}
+    assert rows[16]["weight"] == "w17" and rows[16]["multiplies"] == "β_H1"
+
+
+@pytest.mark.parametrize("network", [{}, {"output": "sigmoid"}, {"hidden": "relu"}])
+def test_the_plumbing_chains_the_references_into_the_networks_gradient(network):
+    rng = np.random.default_rng(15)
+    x, y = rng.normal(size=(6, 2)), rng.normal(size=6)
+    weights = {"W_hidden": rng.normal(size=(3, 4)), "w_output": rng.normal(size=5)}
+    ours = dict(zip(weights, reference.full_gradient(x, y, weights["W_hidden"], weights["w_output"], **network)))
+    numerical = gradcheck.numerical_gradient(lambda p: hp.loss(x, y, p["W_hidden"], p["w_output"], **network),
+                                             weights)
+    for name in weights:
+        assert gradcheck.relative_errors(ours[name], numerical[name]).max() < 1e-7, name
+
+
+def test_what_ships_to_students_spells_out_no_graded_derivative():
+    """course/ is installed for students: the slope β(1 − β), the outer products and δ_H are the student's."""
+    from pathlib import Path
+
+    for module in (hp, failures, figures):
+        source = Path(module.__file__).read_text()
+        for formula in ("(1 - beta", "(1 - f.", "* (1 -", ".T @", "np.outer", "[:, None] * w_output"):
+            assert formula not in source, (module.__name__, formula)
+
+
+def test_one_wrong_link_fails_only_its_own_visible_test():
+    """Each graded function's first catalogued slip, alone in the reference solution, fails its own test cell."""
+    from course import slips
+    from instructor import references
+    from tests.test_hints import TESTS, _run_test
+
+    mine = [(grade_id, source) for notebook, grade_id, source, _ in TESTS if notebook == "house_prices"]
+    assert {grade_id for grade_id, _ in mine} == {f"test_{name}" for name in LINKS_AND_COMPOSITIONS}
+    for name in LINKS_AND_COMPOSITIONS:
+        check = f"house_prices.{name}"
+        hint = next(slip.hint for slip in slips.catalogue(check) if slip.wrong)
+        wrong = {name: references.slips(check)[hint]}
+        failing = {grade_id for grade_id, source in mine if _run_test("house_prices", source, wrong) is not None}
+        assert failing == {f"test_{name}"}, (name, failing)
