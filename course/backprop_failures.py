@@ -1,8 +1,9 @@
 """How backprop fails (lecture 004): the computations behind assignment 4's failure-mode sliders.
 
-Each function returns what its figure shows. The sigmoid network's gradient is the
-student's, passed in; the ReLU network's is written here because the lesson is what
-the ReLU's zero slope does to training, not its derivative.
+Each function returns what its figure shows. Every gradient is the student's, passed in:
+`house_prices.backprop` chains the student's links and compositions, with the ReLU's slope
+(`house_prices.relu_slope`) in place of the sigmoid's for the ReLU network. Nothing here
+computes a derivative of its own.
 """
 from __future__ import annotations
 
@@ -42,21 +43,6 @@ def gradient_norms(gradient: hp.Gradient, x: np.ndarray, y: np.ndarray, *, input
     return GradientNorms(hidden, output, saturated)
 
 
-def relu_gradient(x: np.ndarray, y: np.ndarray, W_hidden: np.ndarray, w_output: np.ndarray):
-    """∂E/∂W_hidden and ∂E/∂w_output of the same network with ReLU hidden units (slope 1 or 0)."""
-    inputs = hp.with_bias(x)
-    alpha_h = inputs @ W_hidden
-    hidden = hp.with_bias(np.maximum(alpha_h, 0.0))
-    delta_o = hidden @ w_output - y
-    delta_h = delta_o[:, None] * w_output[1:] * (alpha_h > 0)
-    return inputs.T @ delta_h, hidden.T @ delta_o
-
-
-def relu_loss(x, y, W_hidden, w_output) -> float:
-    hidden = hp.with_bias(np.maximum(hp.with_bias(x) @ W_hidden, 0.0))
-    return float(0.5 * np.sum((hidden @ w_output - y) ** 2))
-
-
 @dataclass
 class DeadUnits:
     losses: np.ndarray   # E before every step and after the last, (steps + 1,)
@@ -64,24 +50,25 @@ class DeadUnits:
     units: int
 
 
-def dead_relu_units(x: np.ndarray, y: np.ndarray, *, learning_rate: float, units: int = 20, steps: int = 100,
-                    seed: int = 0) -> DeadUnits:
-    """Train a ReLU network and count its dead units: those whose input is ≤ 0 on every record.
+def dead_relu_units(relu_gradient: hp.Gradient, x: np.ndarray, y: np.ndarray, *, learning_rate: float,
+                    units: int = 20, steps: int = 100, seed: int = 0) -> DeadUnits:
+    """Train a ReLU network with `relu_gradient` and count its dead units: those whose input is ≤ 0 on every record.
 
-    A dead unit's slope is 0 on every record, so no gradient reaches its weights again:
-    it stays dead for the rest of training.
+    relu_gradient(x, y, W_hidden, w_output): the network's gradient with ReLU hidden units,
+    `house_prices.backprop(links, hidden="relu")`. A dead unit's slope is 0 on every record, so no
+    gradient reaches its weights again: it stays dead for the rest of training.
     """
     W_hidden, w_output = hp.initial_weights(seed, 0.5, units)
     losses, dead = np.full(steps + 1, np.inf), np.zeros(steps + 1, dtype=int)
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(steps + 1):
-            losses[step] = relu_loss(x, y, W_hidden, w_output)
+            losses[step] = hp.loss(x, y, W_hidden, w_output, hidden="relu")
             dead[step] = int(np.sum(np.all(hp.with_bias(x) @ W_hidden <= 0, axis=0)))
             if step == steps or not np.isfinite(losses[step]):
                 dead[step:] = dead[step]
                 break
             dW, dw = relu_gradient(x, y, W_hidden, w_output)
-            W_hidden, w_output = W_hidden - learning_rate * dW, w_output - learning_rate * dw
+            W_hidden, w_output = W_hidden - learning_rate * np.asarray(dW), w_output - learning_rate * np.asarray(dw)
     return DeadUnits(losses, dead, units)
 
 
@@ -103,11 +90,3 @@ def noisy_updates(gradient: hp.Gradient, x: np.ndarray, y: np.ndarray, *, learni
     full = hp.train(gradient, x, y, *start, learning_rate=learning_rate, steps=steps)
     single = hp.train(gradient, x, y, *start, learning_rate=learning_rate, steps=steps, batch_size=1, seed=seed)
     return NoisyRun(full.losses, single.losses)
-
-
-def sigmoid_output_gradient(x: np.ndarray, y: np.ndarray, W_hidden: np.ndarray, w_output: np.ndarray):
-    """The lecture's numpy version, a sigmoid on the output too: its δ_O = (ŷ − y)·ŷ(1 − ŷ)."""
-    f = hp.forward(x, W_hidden, w_output, output="sigmoid")
-    delta_o = (f.y_pred - y) * f.y_pred * (1 - f.y_pred)
-    delta_h = delta_o[:, None] * w_output[1:] * f.beta_h * (1 - f.beta_h)
-    return f.inputs.T @ delta_h, hp.with_bias(f.beta_h).T @ delta_o

@@ -15,7 +15,8 @@ import pytest
 
 from course import backprop_failures as failures
 from course import house_prices as hp
-from instructor.references.house_prices import gradient
+from instructor.references.house_prices import full_gradient as gradient
+from instructor.references.house_prices import relu_gradient
 
 ROOT = Path(__file__).resolve().parents[1]
 HOUSES = (ROOT / "source" / "a4_house_prices" / "house_prices.md").read_text()
@@ -71,7 +72,7 @@ def test_beyond_the_noisy_slider_full_batch_descent_diverges_as_the_text_says():
 
 
 def _dead(eta):
-    return failures.dead_relu_units(x, y, learning_rate=eta)
+    return failures.dead_relu_units(relu_gradient, x, y, learning_rate=eta)
 
 
 @pytest.mark.parametrize("eta", ends_and_middle(*DEAD))
@@ -209,7 +210,7 @@ def test_the_network_slider_is_slow_at_its_low_end_converges_at_the_lectures_and
     assert high[-1] > high[0]
 
 
-HOUSE = slider_range(HOUSES, "hp.train(gradient")
+HOUSE = slider_range(HOUSES, "hp.train(full_gradient")
 
 
 def _house_losses(eta):

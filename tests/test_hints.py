@@ -187,15 +187,33 @@ STUDENT_SLIPS = {
         ("σ is applied to a1 again", "def sigmoid_slope(a1):\n"
          "    return n321.sigmoid(a1) * (1 - n321.sigmoid(a1))"),
     ],
+    "house_prices.dy_pred_dalpha_o": [
+        ("∂ŷ/∂α_O: one slope per house", "def dy_pred_dalpha_o(alpha_o):\n    return 1.0"),
+    ],
+    "house_prices.sigmoid_slope": [
+        ("∂β/∂α: β is already the unit's output", "def sigmoid_slope(beta):\n"
+         "    s = 1 / (1 + np.exp(-beta))\n    return s * (1 - s)"),
+    ],
+    "house_prices.dalpha_h1_dw6": [
+        ("∂α_H1/∂w6: that is x₂", "def dalpha_h1_dw6(x):\n    return x[:, 1]"),
+    ],
+    "house_prices.backprop_shapes": [
+        ("δ_O has one entry per house", "def backprop_shapes(n, h):\n    return (), (n, h), (3, h), (h + 1,)"),
+        ("∂E/∂w_output has lost its bias entry", "def backprop_shapes(n, h):\n"
+         "    return (n,), (n, h), (3, h), (h,)"),
+    ],
     "house_prices.output_error_term": [
-        ("δ_O has a sigmoid's slope", "def output_error_term(y_pred, y):\n"
-         "    return (y_pred - y) * y_pred * (1 - y_pred)"),
+        ("δ_O is only ∂E/∂ŷ", "def output_error_term(dE_dy_pred, dy_pred_dalpha_o):\n    return dE_dy_pred"),
     ],
     "house_prices.hidden_error_terms": [
-        ("w_output has h + 1 entries", "def hidden_error_terms(d, w_output, beta_h):\n"
-         "    return np.outer(d, w_output) * beta_h * (1 - beta_h)"),
-        ("the hidden units got the weights w_output[0 : h]", "def hidden_error_terms(d, w_output, beta_h):\n"
-         "    return np.outer(d, w_output[:-1]) * beta_h * (1 - beta_h)"),
+        ("w_output has h + 1 entries", "def hidden_error_terms(d, w_output, hidden_slopes):\n"
+         "    return np.outer(d, w_output) * hidden_slopes"),
+        ("the hidden units got the weights w_output[0 : h]", "def hidden_error_terms(d, w_output, hidden_slopes):\n"
+         "    return np.outer(d, w_output[:-1]) * hidden_slopes"),
+    ],
+    "house_prices.gradient": [
+        ("∂E/∂w_output has lost its bias entry", "def gradient(inputs, beta_h, d_o, d_h):\n"
+         "    return inputs.T @ d_h, beta_h.T @ d_o"),
     ],
     "softmax_network.network_shapes": [
         ("a shape is a tuple with one entry per axis", "def network_shapes(n, d, h, k):\n"
@@ -257,8 +275,8 @@ def test_a_shape_error_names_the_expected_and_actual_shapes():
     namespace = _namespace(notebook)
     exec(STUDENT_SLIPS["house_prices.hidden_error_terms"][0][1], namespace)
     message = _run_test(notebook, source, {"hidden_error_terms": namespace["hidden_error_terms"]})
-    assert "w_output (3,)" in message and "beta_h (3, 2)" in message
-    assert "must return hidden_error_terms of shape (3, 2)" in message
+    assert "w_output (3,)" in message and "hidden_slopes (4, 2)" in message
+    assert "must return δ_H of shape (4, 2)" in message
     assert "could not be broadcast" in message
 
 

@@ -40,7 +40,7 @@ def test_21_weights_in_the_lectures_order():
 def test_scipy_check_grad_of_the_reference_is_below_the_lectures_threshold(houses):
     start = hp.named(*hp.initial_weights(0))
     difference = gradcheck.scipy_check_grad(lambda w: hp.loss(houses.x, houses.y, *hp.unnamed(w)),
-                                            lambda w: hp.named(*reference.gradient(houses.x, houses.y,
+                                            lambda w: hp.named(*reference.full_gradient(houses.x, houses.y,
                                                                                    *hp.unnamed(w))), start)
     assert difference < 1e-6
 
@@ -48,7 +48,7 @@ def test_scipy_check_grad_of_the_reference_is_below_the_lectures_threshold(house
 @pytest.mark.parametrize("corrupted", ["w3", "w12", "w16", "w21"])
 def test_the_table_names_the_one_wrong_partial_derivative(houses, corrupted):
     def wrong(weights):
-        result = hp.named(*reference.gradient(houses.x, houses.y, *hp.unnamed(weights)))
+        result = hp.named(*reference.full_gradient(houses.x, houses.y, *hp.unnamed(weights)))
         result[corrupted] *= 1.01
         return result
 
@@ -64,7 +64,7 @@ def test_reference_gradient_equals_keras_autodiff(keras_network, seed, n, hidden
     x, y = rng.normal(size=(n, 2)), rng.normal(size=n)
     W_hidden, w_output = rng.normal(size=(3, hidden)), rng.normal(size=hidden + 1)
     autodiff = keras_network.autodiff_gradient(keras_network.build(W_hidden, w_output), x, y)
-    ours = reference.gradient(x, y, W_hidden, w_output)
+    ours = reference.full_gradient(x, y, W_hidden, w_output)
     assert len(autodiff) == len(ours) == 2
     for mine, theirs in zip(ours, autodiff):
         assert theirs.shape == mine.shape
@@ -75,7 +75,7 @@ def test_reference_gradient_equals_keras_autodiff(keras_network, seed, n, hidden
 def test_keras_sgd_follows_the_numpy_trajectory(keras_network, houses):
     """The same 200 SGD steps from the same start: the same loss at every step and the same weights."""
     start = hp.initial_weights(0)
-    numpy_run = hp.train(reference.gradient, houses.x, houses.y, *start, learning_rate=0.05, steps=200)
+    numpy_run = hp.train(reference.full_gradient, houses.x, houses.y, *start, learning_rate=0.05, steps=200)
     model = keras_network.build(*start)
     keras_losses = keras_network.train(model, houses.x, houses.y, learning_rate=0.05, steps=200)
     assert numpy_run.losses[-1] < numpy_run.losses[0] / 5
@@ -89,7 +89,7 @@ def test_keras_sgd_follows_the_numpy_trajectory(keras_network, houses):
 
 def test_sigmoid_output_cannot_reach_below_the_mean_price(houses):
     start = hp.initial_weights(0)
-    run = hp.train(failures.sigmoid_output_gradient, houses.x, houses.y, *start, learning_rate=0.05, steps=500,
+    run = hp.train(reference.sigmoid_output_gradient, houses.x, houses.y, *start, learning_rate=0.05, steps=500,
                    output="sigmoid")
     predictions = hp.forward(houses.x, run.W_hidden, run.w_output, output="sigmoid").y_pred
     assert predictions.min() > 0 > houses.y.min()
@@ -98,14 +98,14 @@ def test_sigmoid_output_cannot_reach_below_the_mean_price(houses):
 def test_vanishing_gradients_grow_with_the_input_scale(houses):
     ratios = []
     for scale in (1.0, 100.0, 1000.0):
-        norms = failures.gradient_norms(reference.gradient, houses.x, houses.y, input_scale=scale, steps=20)
+        norms = failures.gradient_norms(reference.full_gradient, houses.x, houses.y, input_scale=scale, steps=20)
         ratios.append(norms.hidden[-1] / norms.output[-1])
     assert ratios[0] > ratios[1] > ratios[2] and ratios[2] < 1e-6 * ratios[0]
 
 
 def test_a_large_learning_rate_kills_relu_units(houses):
-    calm = failures.dead_relu_units(houses.x, houses.y, learning_rate=0.003)
-    wild = failures.dead_relu_units(houses.x, houses.y, learning_rate=0.3)
+    calm = failures.dead_relu_units(reference.relu_gradient, houses.x, houses.y, learning_rate=0.003)
+    wild = failures.dead_relu_units(reference.relu_gradient, houses.x, houses.y, learning_rate=0.3)
     assert wild.dead[0] == calm.dead[0], "the same start"
     # The large step kills at least three more units than the small one, and a dead unit stays dead.
     assert wild.dead[-1] - wild.dead[0] >= 3 + (calm.dead[-1] - calm.dead[0])
@@ -119,7 +119,7 @@ def test_chain_of_factors_explodes_above_one_and_vanishes_below():
 
 
 def test_single_record_updates_climb_where_full_batch_descends(houses):
-    run = failures.noisy_updates(reference.gradient, houses.x, houses.y, learning_rate=0.1, steps=300)
+    run = failures.noisy_updates(reference.full_gradient, houses.x, houses.y, learning_rate=0.1, steps=300)
     assert run.full_batch[0] == run.one_record[0], "the same start"
     assert run.full_batch[-1] < run.full_batch[0] / 10
     assert np.isfinite(run.one_record).all()
@@ -132,16 +132,16 @@ def test_single_record_updates_climb_where_full_batch_descends(houses):
 def test_every_figure_redraws_and_marks_divergence(houses):
     start = hp.initial_weights(0)
     figure = figures.HousePriceFigure(houses, 50)
-    said = figure.update(hp.train(reference.gradient, houses.x, houses.y, *start, learning_rate=5.0, steps=50), 5.0)
+    said = figure.update(hp.train(reference.full_gradient, houses.x, houses.y, *start, learning_rate=5.0, steps=50), 5.0)
     assert "too large" in said and figure.curve.marker.get_visible()
     assert np.isfinite(figure.curve.line.get_ydata()).all()
     for live, result, value in [
-        (figures.VanishingFigure(20), failures.gradient_norms(reference.gradient, houses.x, houses.y,
+        (figures.VanishingFigure(20), failures.gradient_norms(reference.full_gradient, houses.x, houses.y,
                                                               input_scale=1000, steps=20), 1000),
-        (figures.DeadReluFigure(30, 20), failures.dead_relu_units(houses.x, houses.y, learning_rate=0.3,
+        (figures.DeadReluFigure(30, 20), failures.dead_relu_units(reference.relu_gradient, houses.x, houses.y, learning_rate=0.3,
                                                                  steps=30), 0.3),
         (figures.ExplodingFigure(50), failures.chain_of_factors(1.3), 1.3),
-        (figures.NoisyFigure(50), failures.noisy_updates(reference.gradient, houses.x, houses.y,
+        (figures.NoisyFigure(50), failures.noisy_updates(reference.full_gradient, houses.x, houses.y,
                                                          learning_rate=0.2, steps=50), 0.2),
     ]:
         before = live.png()
@@ -149,3 +149,59 @@ def test_every_figure_redraws_and_marks_divergence(houses):
         after = live.png()
         assert f"{value:.3g}" in said, f"{type(live).__name__} does not name the value it shows: {said!r}"
         assert after.startswith(b"\x89PNG") and after != before, f"{type(live).__name__} did not redraw"
+
+
+# --- the links as graded work (issue 15) ----------------------------------------
+
+LINKS_AND_COMPOSITIONS = [name for name in hp.HIDDEN_CASES]
+
+
+def test_the_numbering_table_is_the_lectures():
+    rows = hp.numbering()
+    W_hidden, w_output = hp.initial_weights(0)
+    names = hp.named(W_hidden, w_output)
+    assert [row["weight"] for row in rows] == list(names)
+    for row in rows:  # the entry each row names holds that weight
+        array = W_hidden if row["entry"].startswith("W_hidden") else w_output
+        index = tuple(int(i) for i in row["entry"][row["entry"].index("[") + 1:-1].split(","))
+        assert array[index] == names[row["weight"]], row
+    assert rows[5] == {"weight": "w6", "entry": "W_hidden[1, 0]", "multiplies": "x₁", "into": "H1"}
+    assert rows[16]["weight"] == "w17" and rows[16]["multiplies"] == "β_H1"
+
+
+@pytest.mark.parametrize("network", [{}, {"output": "sigmoid"}, {"hidden": "relu"}])
+def test_the_plumbing_chains_the_references_into_the_networks_gradient(network):
+    rng = np.random.default_rng(15)
+    x, y = rng.normal(size=(6, 2)), rng.normal(size=6)
+    weights = {"W_hidden": rng.normal(size=(3, 4)), "w_output": rng.normal(size=5)}
+    ours = dict(zip(weights, reference.full_gradient(x, y, weights["W_hidden"], weights["w_output"], **network)))
+    numerical = gradcheck.numerical_gradient(lambda p: hp.loss(x, y, p["W_hidden"], p["w_output"], **network),
+                                             weights)
+    for name in weights:
+        assert gradcheck.relative_errors(ours[name], numerical[name]).max() < 1e-7, name
+
+
+def test_what_ships_to_students_spells_out_no_graded_derivative():
+    """course/ is installed for students: the slope β(1 − β), the outer products and δ_H are the student's."""
+    from pathlib import Path
+
+    for module in (hp, failures, figures):
+        source = Path(module.__file__).read_text()
+        for formula in ("(1 - beta", "(1 - f.", "* (1 -", ".T @", "np.outer", "[:, None] * w_output"):
+            assert formula not in source, (module.__name__, formula)
+
+
+def test_one_wrong_link_fails_only_its_own_visible_test():
+    """Each graded function's first catalogued slip, alone in the reference solution, fails its own test cell."""
+    from course import slips
+    from instructor import references
+    from tests.test_hints import TESTS, _run_test
+
+    mine = [(grade_id, source) for notebook, grade_id, source, _ in TESTS if notebook == "house_prices"]
+    assert {grade_id for grade_id, _ in mine} == {f"test_{name}" for name in LINKS_AND_COMPOSITIONS}
+    for name in LINKS_AND_COMPOSITIONS:
+        check = f"house_prices.{name}"
+        hint = next(slip.hint for slip in slips.catalogue(check) if slip.wrong)
+        wrong = {name: references.slips(check)[hint]}
+        failing = {grade_id for grade_id, source in mine if _run_test("house_prices", source, wrong) is not None}
+        assert failing == {f"test_{name}"}, (name, failing)
