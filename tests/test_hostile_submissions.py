@@ -324,7 +324,7 @@ def corpus(port: int, course: Path = Path("/nonexistent")) -> list[Hostile]:
                 {"test_batch_gradient": "batch_gradient is wrong"}),
         Hostile("forges-records", [replace(softmax, WRONG[softmax] + FORGE_RECORDS)], (1, 1, 0)),
         Hostile("lying-objects", [replace(batch, LYING_OBJECTS)], (1, 0, 1),
-                {"test_batch_gradient": "batch_gradient is wrong"}),
+                {"test_batch_gradient": "expected 1.0625, got 1.422381221"}),  # the worked example's answer
         Hostile("input-transformer",
                 [extend(softmax, "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])")],
                 (1, 1, 0), {"test_softmax": "no answers were recorded"}),
