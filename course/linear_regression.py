@@ -2,7 +2,10 @@
 
 What the lecture defines lives here: the model, the loss and the three kinds
 of gradient descent.  The gradients are the student's: every training loop
-takes a gradient function as an argument and never computes one itself.
+takes a gradient function as an argument and never computes one itself, and
+`gradient_from_links` only plumbs the student's links into their composition.
+The finite differences here (`numerical_links`, `numerical_gradient`) measure
+link values for the composition's tests; no link's formula is written here.
 """
 from __future__ import annotations
 

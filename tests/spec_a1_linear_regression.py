@@ -5,6 +5,7 @@ from scipy.special import softmax as scipy_softmax
 
 from tests.oracles import GradientOracle, ValueOracle
 
+
 def _linear_unit_producing(args, rng):
     """A linear unit ŷ = u·w + v·b with loss (ŷ − y)² whose links are the case's values.
 
