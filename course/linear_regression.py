@@ -83,11 +83,11 @@ def gradient_from_links(loss_slope: Callable, prediction_slopes: Callable, compo
     then `compose(∂Loss_i/∂ŷ, ∂ŷ/∂w, ∂ŷ/∂b)`.  x, y: floats (one observation, with the
     notebook's `observation_gradient`) or arrays of shape (n,) (with `batch_gradient`).
     """
-    def gradient(w, b, x, y):
+    def through_links(w, b, x, y):
         y_hat = predict(w, b, x)
         dyhat_dw, dyhat_db = prediction_slopes(x)
         return compose(loss_slope(y_hat, y), dyhat_dw, dyhat_db)
-    return gradient
+    return through_links
 
 
 def graph():
