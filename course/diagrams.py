@@ -191,28 +191,51 @@ def _math(label: str) -> str:
     return f"$w_{{{numbered.group(1)}}}$" if numbered else label
 
 
+def _new_figure(size: tuple[float, float]):
+    # A Figure of its own, not pyplot's: the inline backend would show a pyplot figure a second
+    # time at the end of the cell that returns it (as course.plots does).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=90)
+    FigureCanvasAgg(figure)
+    return figure, figure.add_subplot()
+
+
+def _gap(layer: Sequence[Unit], following: Sequence[Unit]) -> float:
+    """Room between two layers: more where many units fan out to several."""
+    targets = sum(unit.kind != "bias" for unit in following)
+    return 3.5 if targets <= 1 else max(3.0, 1.5 * len(layer))
+
+
 def draw_network(network: Network | str, ax=None, *, figsize: tuple[float, float] | None = None,
-                 fontsize: float = 9):
+                 fontsize: float | None = None):
     """The network drawn with matplotlib: units by layer, bias units as squares, every weight labelled.
 
-    network: a `Network`, or the name of one in NETWORKS. Returns the Figure. Each weight's text has
+    network: a `Network`, or the name of one in NETWORKS. fontsize: 9, or 8 past 12 weights.
+    Returns the Figure. Each weight's text has
     gid "weight:<label>" and each unit's "unit:<name>", so a test can find them.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Circle, FancyBboxPatch
 
     if isinstance(network, str):
         network = NETWORKS[network]()
+    if fontsize is None:
+        fontsize = 9 if len(network.weights) <= 12 else 8
     tallest = max(len(layer) for layer in network.layers)
+    gaps = [_gap(network.layers[i], network.layers[i + 1]) for i in range(len(network.layers) - 1)]
     if ax is None:
-        size = figsize or (max(6.0, 3.3 * (len(network.layers) - 1) + 1.5), max(2.6, 0.95 * tallest + 1.2))
-        figure, ax = plt.subplots(figsize=size)
+        width = 1.1 * sum(gaps) + 1.5
+        figure, ax = _new_figure(figsize or (max(6.0, width), max(2.6, 1.0 * tallest + 1.2)))
     else:
         figure = ax.figure
+    # A layer with many units sends many weights: the gap after it grows, so that their labels,
+    # spread along the edges, have room.
+    left = np.cumsum([0.0] + gaps)
     position: dict[str, tuple[float, float]] = {}
     for column, layer in enumerate(network.layers):
         for row, unit in enumerate(layer):
-            position[unit.name] = (3.0 * column, (len(layer) - 1) / 2 - row)
+            position[unit.name] = (float(left[column]), (len(layer) - 1) / 2 - row)
     radius = 0.3
     sources_per_layer = {column: len(layer) for column, layer in enumerate(network.layers)}
     layer_of = {unit.name: column for column, layer in enumerate(network.layers) for unit in layer}
@@ -224,7 +247,7 @@ def draw_network(network: Network | str, ax=None, *, figsize: tuple[float, float
         # Labels of different sources sit at different points along their edges, so that edges fanning
         # out of one unit, or into one, do not pile their labels on top of each other.
         count = sources_per_layer[layer_of[weight.source]]
-        t = 0.5 if count == 1 else 0.22 + 0.5 * index_in_layer[weight.source] / (count - 1)
+        t = 0.5 if count == 1 else 0.28 + 0.5 * index_in_layer[weight.source] / (count - 1)
         x, y = x1 + radius + t * (x2 - x1 - 2 * radius), y1 + t * (y2 - y1)
         ax.text(x, y, _math(weight.label), fontsize=fontsize, ha="center", va="center", color="#0d47a1",
                 gid=f"weight:{weight.label}",
@@ -243,7 +266,7 @@ def draw_network(network: Network | str, ax=None, *, figsize: tuple[float, float
             if unit.note:
                 ax.text(x, y - radius - 0.12, unit.note, ha="center", va="top", fontsize=fontsize - 1,
                         color="#555", style="italic")
-    ax.set_xlim(-0.8, 3.0 * (len(network.layers) - 1) + 0.8)
+    ax.set_xlim(-0.8, float(left[-1]) + 0.8)
     ax.set_ylim(-(tallest - 1) / 2 - 0.8, (tallest - 1) / 2 + 0.6)
     ax.set_aspect("equal")
     ax.axis("off")
@@ -260,7 +283,6 @@ def draw_graph(graph, values: Mapping[str, np.ndarray] | None = None, ax=None, *
     values: from `graph.forward`, to add the actual shapes to the symbolic ones. Returns the Figure;
     each edge's shape text has gid "shape:<parent>-><child>".
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
     from .graph_view import BOX_WIDTH, _layout
@@ -272,7 +294,7 @@ def draw_graph(graph, values: Mapping[str, np.ndarray] | None = None, ax=None, *
     columns = max(x for x, _ in centres.values()) + box_w
     rows = -min(y for _, y in centres.values()) + box_h
     if ax is None:
-        figure, ax = plt.subplots(figsize=(max(4.0, 3.2 * columns), max(3.0, 3.0 * rows + 0.6)))
+        figure, ax = _new_figure((max(4.0, 3.2 * columns), max(3.0, 3.0 * rows + 0.6)))
     else:
         figure = ax.figure
     for parent, child in graph.edges:

@@ -26,11 +26,17 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
+import signal
+import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+
+from .limits import SECONDS_PER_CALL
 
 KINDS = ("input", "parameter", "value", "loss")
 
@@ -210,7 +216,8 @@ class Graph:
         return float(np.asarray(changed[self.loss]).reshape(()))
 
     def numerical_gradients(self, values: Mapping[str, np.ndarray], eps: float = 1e-2,
-                            names: Sequence[str] | None = None) -> dict[str, np.ndarray | None]:
+                            names: Sequence[str] | None = None,
+                            max_entries: int | None = None) -> dict[str, np.ndarray | None]:
         """∂loss/∂node for every node (or for `names`), each the shape of the node's value.
 
         Central differences of the downstream computation: the node's value is moved entry by
@@ -221,7 +228,11 @@ class Graph:
         (`scipy.differentiate.derivative`: adaptive central differences with Richardson
         extrapolation, first step `eps`, accurate to about 1e-10 here, where the forward
         differences of `scipy.optimize.approx_fprime` and `check_grad` manage about 1e-7).
-        A node whose value is not floating point (integer class labels) gets None.
+        A node whose value is not floating point (integer class labels) gets None. With
+        `max_entries`, a node with more entries is differenced at that many of them, drawn at random
+        (seeded: the same ones every time), and the others are NaN: `check` compares the entries it
+        has, as the sparse gradient checks of cs231n do, so that a batch of thousands of records costs
+        a fixed number of forward passes.
         """
         result: dict[str, np.ndarray | None] = {}
         for name in (self.names if names is None else names):
@@ -231,10 +242,10 @@ class Graph:
             elif name == self.loss:
                 result[name] = np.ones_like(value, dtype=float)
             else:
-                result[name] = self._central_differences(values, name, value.astype(float), eps)
+                result[name] = self._central_differences(values, name, value.astype(float), eps, max_entries)
         return result
 
-    def _central_differences(self, values, name, value, eps) -> np.ndarray:
+    def _central_differences(self, values, name, value, eps, max_entries=None) -> np.ndarray:
         # Imported here: scipy costs ~0.3 s to import, and most notebook cells never need it.
         from scipy import differentiate
 
@@ -256,11 +267,16 @@ class Graph:
 
         if flat.size == 0:
             return np.zeros_like(value)
+        entries = np.arange(flat.size)
+        if max_entries is not None and flat.size > max_entries:
+            entries = np.sort(np.random.default_rng(0).choice(flat.size, max_entries, replace=False))
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            found = differentiate.derivative(change_in_loss, np.zeros_like(flat), args=(np.arange(flat.size),),
+            found = differentiate.derivative(change_in_loss, np.zeros(entries.size), args=(entries,),
                                              initial_step=eps, maxiter=8)
-        return np.asarray(found.df, dtype=float).reshape(value.shape)
+        result = np.full(flat.size, np.nan)
+        result[entries] = found.df
+        return result.reshape(value.shape)
 
     def check(self, values: Mapping[str, np.ndarray], gradients: Mapping[str, Any] | None,
               numeric: Mapping[str, np.ndarray | None] | None = None, *,
@@ -296,21 +312,26 @@ class Graph:
         return report
 
     def evaluate(self, inputs: Mapping[str, Any], backward: Callable[[dict], Mapping[str, Any]],
-                 numeric: Mapping[str, np.ndarray | None] | None = None) -> "Report":
+                 numeric: Mapping[str, np.ndarray | None] | None = None,
+                 seconds: float = SECONDS_PER_CALL) -> "Report":
         """forward, the student's `backward(values)`, and `check`, never raising.
 
         A forward pass that fails, or a backward pass that raises or returns something other than a
         dict, gives a report whose `failure` says so (NotImplementedError: "not yet implemented").
         The backward pass runs with numpy's warnings silenced and its printing captured, so that
-        a view refreshing after every cell writes nothing into the cell's output.
+        a view refreshing after every cell writes nothing into the cell's output, and is stopped
+        after `seconds` (in the main thread): a loop that never ends must not hang every later cell.
         """
         try:
             values = self.forward(inputs)
         except Exception as error:  # noqa: BLE001 - shown, never raised out of a view
             return Report(graph=self, nodes=[], failure=f"the forward pass failed: {_describe(error)}")
         try:
-            with _quietly():
+            with _quietly(), _time_limit(seconds):
                 gradients = backward({name: value.copy() for name, value in values.items()})
+        except _TimeUp:
+            return self.check(values, {}, numeric, failure=f"the backward pass ran for more than {seconds:g} s "
+                                                             f"and was stopped")
         except NotImplementedError as error:
             where = f" ({error})" if str(error) else ""
             return self.check(values, {}, numeric, failure=f"not yet: the backward pass needs a function that "
@@ -345,6 +366,15 @@ class NodeReport:
     @property
     def is_error(self) -> bool:
         return self.status in ERRORS
+
+    def numeric_summary(self, items: int = 4) -> str:
+        """The finite differences in short; for a sampled node, how many entries were taken."""
+        if self.numeric is None:
+            return "-"
+        taken = int(np.count_nonzero(np.isfinite(self.numeric)))
+        if 0 < taken < self.numeric.size:
+            return f"{tuple(self.numeric.shape)} at {taken} of {self.numeric.size} entries"
+        return summarize(self.numeric, items)
 
 
 @dataclass
@@ -399,7 +429,7 @@ class Report:
             shape = f"{entry.shape} = {tuple(entry.value.shape)}" if entry.shape else str(tuple(entry.value.shape))
             rows.append((entry.name, shape, summarize(entry.value),
                          summarize(entry.gradient) if entry.gradient is not None else "-",
-                         summarize(entry.numeric) if entry.numeric is not None else "-",
+                         entry.numeric_summary(),
                          f"{entry.relative_error:.1e}" if entry.relative_error is not None else "-",
                          entry.status + (" (downstream of the error)" if entry.after_first_wrong else "")))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -413,17 +443,20 @@ class Report:
         return self.text()
 
 
-def summarize(array: Any, items: int = 4) -> str:
-    """A short text for an array: a number, or the shape and its first few entries."""
+def summarize(array: Any, items: int = 4, nan: str = "nan") -> str:
+    """A short text for an array: a number, or the shape and its first few entries (NaN shown as `nan`)."""
     if array is None:
         return "-"
     array = np.asarray(array)
     if array.dtype == object:
         return f"<{type(array.item()).__name__ if array.size == 1 else 'object array'}>"
+    def number(x):
+        return nan if isinstance(x, float) and math.isnan(x) else _number(x)
+
     if array.ndim == 0:
-        return _number(array.item())
+        return number(array.item())
     flat = array.ravel()
-    shown = ", ".join(_number(x) for x in flat[:items]) + (", …" if flat.size > items else "")
+    shown = ", ".join(number(x) for x in flat[:items]) + (", …" if flat.size > items else "")
     return f"{tuple(array.shape)} [{shown}]"
 
 
@@ -475,28 +508,59 @@ def _judge(entry: NodeReport, given: Any, tolerance: float) -> None:
         entry.message = f"{not_finite} of {gradient.size} entries are NaN or infinite"
         return
     numeric = entry.numeric
-    if numeric is None or not np.all(np.isfinite(numeric)):
+    # NaN where finite differences were not taken (a sample of a large node) or cannot be (overflow).
+    taken = np.isfinite(numeric) if numeric is not None else np.zeros(expected_shape, bool)
+    if not taken.any():
         entry.status = UNCHECKED
         entry.message = "finite differences cannot be taken here"
         return
-    difference = float(np.linalg.norm(gradient - numeric))
-    scale = float(np.linalg.norm(gradient) + np.linalg.norm(numeric))
+    sample = "" if taken.all() else f" (checked at {int(taken.sum())} of {taken.size} entries)"
+    mine, theirs = np.where(taken, gradient, 0.0), np.where(taken, numeric, 0.0)
+    difference = float(np.linalg.norm(mine - theirs))
+    scale = float(np.linalg.norm(mine) + np.linalg.norm(theirs))
     entry.relative_error = 0.0 if scale < ZERO else difference / scale
     if entry.relative_error <= tolerance or scale < ZERO:
-        entry.status, entry.message = OK, "matches finite differences"
+        entry.status, entry.message = OK, "matches finite differences" + sample
         return
     entry.status = WRONG
-    off = np.abs(gradient - numeric) > tolerance * np.maximum(np.abs(gradient) + np.abs(numeric), ZERO)
-    worst = np.unravel_index(int(np.argmax(np.abs(gradient - numeric))), gradient.shape) if gradient.ndim else ()
+    off = np.abs(mine - theirs) > tolerance * np.maximum(np.abs(mine) + np.abs(theirs), ZERO)
+    worst = np.unravel_index(int(np.argmax(np.abs(mine - theirs))), gradient.shape) if gradient.ndim else ()
     where = f"[{', '.join(map(str, worst))}]" if gradient.ndim else ""
-    entry.message = (f"{int(np.count_nonzero(off))} of {gradient.size} entries differ from finite differences; "
-                     f"{entry.name}{where}: yours {_number(gradient[worst])}, finite differences "
+    entry.message = (f"{int(np.count_nonzero(off))} of {int(taken.sum())} entries differ from finite differences"
+                     f"{sample}; {entry.name}{where}: yours {_number(gradient[worst])}, finite differences "
                      f"{_number(numeric[worst])} (relative error {entry.relative_error:.1e})")
 
 
 def _describe(error: BaseException) -> str:
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class _TimeUp(BaseException):
+    """Raised into the backward pass when its time is up (a BaseException: `except Exception` in the
+    student's code cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def time_up(signum, frame):
+        raise _TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, time_up)
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_delay:  # someone else's timer was running: give back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - start), 1e-3),
+                             outer_interval)
 
 
 @contextlib.contextmanager

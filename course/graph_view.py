@@ -26,11 +26,11 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from .graph import ERRORS, MISSING, OK, UNCHECKED, Graph, Report, summarize
+from .graph import MISSING, OK, UNCHECKED, Graph, Report, summarize
 
 # -- drawing ---------------------------------------------------------------------
 
-BOX_WIDTH, LINE, PAD = 280, 16, 8
+BOX_WIDTH, LINE, PAD = 300, 16, 8
 ROW_GAP, COLUMN_GAP, MARGIN = 58, 36, 16
 LINES = 6  # label, formula, value, yours, finite differences, status
 
@@ -81,7 +81,7 @@ def _layout(graph: Graph) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def _clip(text: str, characters: int = 38) -> str:
+def _clip(text: str, characters: int = 41) -> str:
     return text if len(text) <= characters else text[:characters - 1] + "…"
 
 
@@ -92,13 +92,13 @@ def _shape_text(shape: str, value: np.ndarray | None) -> str:
     return shape or actual
 
 
-def _status_line(entry) -> str:
+def _status_line(entry, short: bool = False) -> str:
     if entry.status == OK:
-        return f"✓ matches (rel. error {entry.relative_error:.0e})"
+        return "✓ matches" if short else f"✓ matches (rel. error {entry.relative_error:.0e})"
     if entry.status == MISSING:
         return "not given" if entry.kind in ("input",) else "no gradient given"
     if entry.status == UNCHECKED:
-        return "not checked: " + entry.message
+        return "not checked" if short else "not checked: " + entry.message
     return f"✗ {entry.status}"
 
 
@@ -108,8 +108,9 @@ def render_html(report: Report, title: str = "") -> str:
     escape = html.escape
     title = title or graph.title
     first = report.first_wrong
-    state = "failure" if report.failure and not report.nodes else (
-        "wrong" if first else ("ok" if report.ok else "pending"))
+    # data-state: "ok" (every gradient given matches), "wrong" (a node is marked), "failure" (the
+    # forward or backward pass failed: nothing to compare), "pending" (no gradient given yet).
+    state = "wrong" if first else ("failure" if report.failure else ("ok" if report.ok else "pending"))
     verdict = report.verdict()
     head_colour = {"ok": "#2e7d32", "wrong": "#b71c1c", "failure": "#b71c1c"}.get(state, "#555")
     parts = [f'<div class="backprop-graph-view" data-title="{escape(title)}" data-state="{state}" '
@@ -171,14 +172,13 @@ def render_html(report: Report, title: str = "") -> str:
             (node.formula, "normal", "#555"),
             ("value  " + summarize(entry.value, 3), "normal", "#222"),
             ("yours  " + (summarize(entry.gradient, 3) if entry.gradient is not None else "—"), "normal", "#222"),
-            ("finite diff.  " + (summarize(entry.numeric, 3) if entry.numeric is not None else "—"), "normal",
-             "#222"),
+            ("finite diff.  " + entry.numeric_summary(3), "normal", "#222"),
             (_status_line(entry), "bold" if entry.is_error else "normal", border),
         ]
         if name == first:
             lines[5] = ("✗ first wrong node in backward order", "bold", border)
         elif entry.after_first_wrong:
-            lines[5] = (_status_line(entry) + " · downstream of the error", "normal", "#777")
+            lines[5] = (_status_line(entry, short=True) + " · downstream of the error", "normal", "#777")
         flags = (' data-first-wrong="true"' if name == first else "") + (
             ' data-downstream="true"' if entry.after_first_wrong else "")
         svg.append(f'<g class="graph-node" data-node="{escape(name)}" data-status="{escape(entry.status)}"'
@@ -203,8 +203,8 @@ def render_html(report: Report, title: str = "") -> str:
         mark = " (first wrong)" if entry.name == first else (
             " (downstream of the error)" if entry.after_first_wrong else "")
         colour = "#b71c1c" if entry.is_error else "#333"
-        rows.append(f'<tr data-node="{escape(entry.name)}"><td><code>{escape(entry.name)}</code></td>'
-                    f'<td style="color: {colour}">{escape(entry.status + mark)}</td>'
+        rows.append(f'<tr data-node="{escape(entry.name)}"><td style="padding-right: 12px"><code>{escape(entry.name)}</code></td>'
+                    f'<td style="color: {colour}; padding-right: 12px">{escape(entry.status + mark)}</td>'
                     f'<td>{escape(entry.message)}</td></tr>')
     if rows:
         parts.append('<table class="graph-view-table" style="margin-top: 6px; border-collapse: collapse">'
@@ -243,20 +243,22 @@ class GraphView:
     graph: a `course.graph.Graph`. inputs: name -> value for every input and parameter, or a
     function returning that dict (called at each refresh, for values that change). backward:
     values -> {name: +∂loss/∂node}. title: shown above the graph (the graph's own by default).
-    A view replaces an earlier view of the same cell or the same title: re-running the cell does
-    not stack refreshes.
+    max_entries: finite differences at that many entries of each node at most (a seeded sample),
+    so that a large batch costs a bounded time; a few records are clearer to look at anyway.
+    A view replaces the earlier view of the same cell (or of the same title, where the front end
+    sends no cell id): re-running the cell does not stack refreshes.
     """
 
-    #: The live view for each cell id and each title: strong references, one per key, so a view
+    #: The live view for each cell id (or title): strong references, one per key, so a view
     #: lives while it is the current one and is released when a new one replaces it.
     _live: dict[str, "GraphView"] = {}
 
     def __init__(self, graph: Graph, inputs: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
                  backward: Callable[[dict], Mapping[str, Any]], *, title: str = "", display: bool = True,
-                 eps: float = 1e-2):
+                 eps: float = 1e-2, max_entries: int = 60):
         self.graph, self.inputs, self.backward = graph, inputs, backward
         self.title = title or graph.title
-        self.eps = eps
+        self.eps, self.max_entries = eps, max_entries
         self.refreshes = 0
         self.report: Report | None = None
         self._numeric: tuple[dict, dict] | None = None  # (values, numerical gradients) last computed
@@ -284,7 +286,7 @@ class GraphView:
                     old[k].shape == values[k].shape and np.array_equal(old[k], values[k], equal_nan=True)
                     for k in values):
                 return numeric
-        numeric = self.graph.numerical_gradients(values, self.eps)
+        numeric = self.graph.numerical_gradients(values, self.eps, max_entries=self.max_entries)
         self._numeric = ({k: v.copy() for k, v in values.items()}, numeric)
         return numeric
 
@@ -358,7 +360,9 @@ class GraphView:
     # -- refreshing after every cell ------------------------------------------------
 
     def _keys(self) -> list[str]:
-        return [key for key in (f"cell:{self._cell_id}" if self._cell_id else "", f"title:{self.title}") if key]
+        # The cell the view was made in, where the front end says (JupyterLab does): a copy of the
+        # view in another cell keeps refreshing. Without a cell id (nbclient sends none), the title.
+        return [f"cell:{self._cell_id}"] if self._cell_id else [f"title:{self.title}"]
 
     def _register(self, shell) -> None:
         for key in self._keys():

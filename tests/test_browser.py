@@ -260,3 +260,77 @@ def test_cells_awaiting_the_student_follow_the_names_transitively():
     awaiting, exercises = cells_awaiting_the_student(notebook)
     assert exercises == {"gradient"}
     assert awaiting == {1, 3, 5, 6, 7}
+
+
+_GRAPH_VIEW_CELLS = [
+    """\
+import numpy as np
+from course import graphs
+from course.graph_view import GraphView
+graph = graphs.network_321()
+rng = np.random.default_rng(0)
+inputs = {"X": rng.normal(size=(5, 3)), "W1": rng.normal(0, 0.7, (3, 2)), "w2": rng.normal(0, 0.7, 2),
+          "y": np.exp(rng.normal(0, 0.5, 5))}""",
+    """\
+def loss_slope(y_hat, y):
+    return 2 * (y_hat - y) / len(y)""",
+    """\
+def backward(values):
+    d_y_hat = loss_slope(values["y_hat"], values["y"])
+    d_z2 = d_y_hat * values["y_hat"]
+    d_a1 = np.outer(d_z2, values["w2"])
+    d_z1 = d_a1 * values["a1"] * (1 - values["a1"])
+    return {"L": 1.0, "y_hat": d_y_hat, "z2": d_z2, "w2": values["a1"].T @ d_z2, "a1": d_a1, "z1": d_z1,
+            "W1": values["X"].T @ d_z1}""",
+    "GraphView(graph, inputs, lambda values: backward(values), title='the 3-2-1 network, checked')",
+]
+# The function cell edited as a student would: the factor 2 of the squared error's slope forgotten.
+_GRAPH_VIEW_WRONG_LINK = "def loss_slope(y_hat, y):\n    return (y_hat - y) / len(y)"
+
+
+def test_graph_view_marks_the_first_wrong_node_after_the_function_cell_is_run_again(lab, page):
+    """A correct backward pass: no node marked. One link edited to a wrong one and only its cell run
+    again: the view redraws itself and marks ŷ, the first wrong node in backward order."""
+    folder = ROOT / "artifacts" / "browser"  # ignored by git, and under the folder the lab serves
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "graph_view_check.ipynb"
+    kernel = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}}
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in _GRAPH_VIEW_CELLS],
+                                            metadata=kernel), path)  # with its kernel: no "Select Kernel" dialog
+    notebook = Notebook(page, lab, str(path.relative_to(ROOT))).open(cells=len(_GRAPH_VIEW_CELLS))
+    run = notebook.run_all()
+    assert not run.errors and not run.widget_errors, run.errors + run.widget_errors
+    view = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .backprop-graph-view")
+    view.wait_for(timeout=30_000)
+    assert view.get_attribute("data-state") == "ok", view.inner_text()
+    assert view.get_attribute("data-first-wrong") == ""
+    assert view.locator('.graph-node[data-status="ok"]').count() == 7  # every node given a gradient
+    assert view.locator('.graph-node[data-first-wrong], .graph-node[data-downstream]').count() == 0
+    assert view.locator(".graph-edge-shape").count() == 8  # a shape on every edge
+    view.scroll_into_view_if_needed()
+    _shot(page, "graph-view-correct")
+
+    # Edit the link's cell and run that cell alone (Shift+Enter in its editor).
+    cell = notebook.cells.nth(1)
+    prompt = cell.locator(".jp-InputPrompt").inner_text()
+    view_prompt = notebook.cells.nth(3).locator(".jp-InputPrompt").inner_text()
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(_GRAPH_VIEW_WRONG_LINK)  # no key events: no auto-indent, no auto-brackets
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function("([el, before]) => el.textContent !== before && /\\[\\d+\\]/.test(el.textContent)",
+                           arg=[cell.locator(".jp-InputPrompt").element_handle(), prompt], timeout=60_000)
+    page.wait_for_selector('.backprop-graph-view[data-first-wrong="y_hat"]', timeout=30_000)
+    assert view.get_attribute("data-state") == "wrong"
+    first = view.locator('.graph-node[data-first-wrong="true"]')
+    assert first.count() == 1 and first.get_attribute("data-node") == "y_hat"
+    assert "first wrong node in backward order: ŷ (y_hat)" in view.locator(".graph-view-verdict").inner_text()
+    # Every gradient computed from ∂L/∂ŷ is marked downstream of the error.
+    downstream = {view.locator(".graph-node[data-downstream]").nth(i).get_attribute("data-node")
+                  for i in range(view.locator(".graph-node[data-downstream]").count())}
+    assert downstream == {"z2", "w2", "a1", "z1", "W1", "X"}, downstream
+    # Only the function's cell ran: the view's own cell did not.
+    assert notebook.cells.nth(3).locator(".jp-InputPrompt").inner_text() == view_prompt
+    assert not notebook.errors_by_cell() and not notebook.widget_errors()
+    view.scroll_into_view_if_needed()
+    _shot(page, "graph-view-first-wrong-node")

@@ -16,7 +16,6 @@ import sys
 import jax
 import jax.numpy as jnp
 import matplotlib
-import nbformat
 import numpy as np
 import pytest
 from nbclient import NotebookClient
@@ -172,6 +171,21 @@ def test_the_first_wrong_node_is_found_wherever_it_is(name):
         assert ("downstream of the error" in drawn) == bool(graph.ancestors(wrong))
 
 
+def test_a_large_node_is_checked_at_a_sample_of_its_entries(checked_321):
+    graph, values, numeric = checked_321
+    sampled = graph.numerical_gradients(values, max_entries=4)
+    taken = np.isfinite(sampled["z1"])
+    assert taken.sum() == 4 and values["z1"].size == 10
+    np.testing.assert_allclose(sampled["z1"][taken], numeric["z1"][taken], rtol=1e-9)
+    assert graph.check(values, numeric, sampled).ok
+    wrong = dict(numeric, z1=numeric["z1"] * np.where(taken, 1.0, 2.0))  # wrong where nothing was sampled
+    assert graph.check(values, wrong, sampled).ok, "only the sampled entries are compared"
+    wrong = dict(numeric, z1=-numeric["z1"])
+    report = graph.check(values, wrong, sampled)
+    assert report.first_wrong == "z1" and "(checked at 4 of 10 entries)" in report["z1"].message
+    assert "at 4 of 10 entries" in report.text()
+
+
 def test_backward_order_starts_at_the_loss(checked_321):
     graph, values, numeric = checked_321
     report = graph.check(values, numeric, numeric)
@@ -203,18 +217,29 @@ def test_bad_gradients_are_reported_per_node_and_never_raise(checked_321):
     render_html(report)  # draws without raising
 
 
+def _forever():
+    while True:
+        try:
+            pass
+        except Exception:  # noqa: BLE001 - a student's catch-all cannot keep the loop alive
+            pass
+
+
 @pytest.mark.parametrize("backward, says", [
     (lambda values: 1 / 0, "the backward pass raised ZeroDivisionError"),
     (lambda values: (_ for _ in ()).throw(NotImplementedError()), "not yet"),
     (lambda values: [1, 2], "returned list, not a dict"),
+    (lambda values: _forever(), "ran for more than 0.5 s and was stopped"),
 ])
 def test_a_failing_backward_pass_is_shown_not_raised(checked_321, backward, says, capsys):
     graph, values, numeric = checked_321
     inputs = {name: values[name] for name in graph.leaves}
-    report = graph.evaluate(inputs, backward, numeric)
+    report = graph.evaluate(inputs, backward, numeric, seconds=0.5)
     assert says in report.verdict() and report.first_wrong is None and not report.ok
-    view = GraphView(graph, inputs, backward)  # plain Python: no IPython, no widget, no output
-    assert says in view.text()
+    assert 'data-state="failure"' in render_html(report)
+    if "0.5 s" not in says:
+        view = GraphView(graph, inputs, backward)  # plain Python: no IPython, no widget, no output
+        assert says in view.text()
     assert capsys.readouterr() == ("", "")
 
 
@@ -231,6 +256,16 @@ def test_the_view_in_plain_python_is_quiet_and_a_table(checked_321, capsys):
     assert view.first_wrong == "z2"
     assert repr(view).startswith("3-2-1\nnode") and "z2" in view.text()
     assert GraphView(graph, {"X": values["X"]}, noisy).report.failure.startswith("the forward pass failed")
+    # Inputs given as a function are read again at every refresh (weights that training changes).
+    current = dict(inputs)
+    def output_gradients(values):
+        d_z2 = 2 * (values["y_hat"] - values["y"]) / len(values["y"]) * values["y_hat"]
+        return {"z2": d_z2, "w2": values["a1"].T @ d_z2}
+
+    view = GraphView(graph, lambda: current, output_gradients)
+    assert view.report.ok
+    current["W1"] = inputs["W1"] * 1.1
+    assert view.refresh().ok and not np.array_equal(view.report["z1"].value, values["z1"])
     assert capsys.readouterr() == ("", "")
 
 
@@ -315,6 +350,7 @@ def output_link(y_hat, y):
     "view = GraphView(graph, inputs, lambda values: backward(values), title='3-2-1 check')",
     "view = GraphView(graph, inputs, lambda values: backward(values), title='3-2-1 check')",
     "print('callbacks added:', len(get_ipython().events.callbacks['post_run_cell']) - callbacks)",
+    "%matplotlib inline\nfrom course import diagrams\ndiagrams.draw_network('house_prices')",
 ]
 
 
@@ -334,6 +370,42 @@ def test_the_view_runs_headless_quietly_and_refreshes_after_a_cell_is_run_again(
     data = shown[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"].startswith("3-2-1 check\nnode") and "<svg" not in data["text/plain"]
+    images = [o for o in notebook.cells[10].outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, "the diagram is shown once, not again by pyplot at the end of the cell"
+
+
+_CELL_IDS_SCRIPT = """
+import types
+import numpy as np
+from IPython.core.interactiveshell import InteractiveShell
+from course import graphs
+from course.graph_view import GraphView
+
+shell = InteractiveShell.instance()
+cell = {"id": "a"}
+shell.kernel = types.SimpleNamespace(get_parent=lambda channel: {"metadata": {"cellId": cell["id"]}})
+shell.user_ns.update(graphs=graphs, GraphView=GraphView, np=np)
+before = len(shell.events.callbacks["post_run_cell"])
+make = "view_{} = GraphView(graphs.two_node(), dict(s0=1.0, w0=0.5, w1=-0.7, w2=1.2, target=0.3), lambda v: {{}})"
+shell.run_cell(make.format("a1"))
+shell.run_cell(make.format("a2"))   # the same cell run again: replaces its view
+cell["id"] = "b"
+shell.run_cell(make.format("b"))    # another cell, the same title: both live
+ns = shell.user_ns
+print(len(shell.events.callbacks["post_run_cell"]) - before, ns["view_a1"]._callback is None,
+      ns["view_a2"]._callback is not None, ns["view_b"]._callback is not None)
+refreshes, replaced = ns["view_a2"].refreshes, ns["view_a1"].refreshes
+shell.run_cell("pass")
+print(ns["view_a2"].refreshes - refreshes, ns["view_a1"].refreshes - replaced)
+"""
+
+
+def test_a_view_replaces_the_earlier_view_of_its_own_cell_only():
+    done = subprocess.run([sys.executable, "-c", _CELL_IDS_SCRIPT], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    # Two callbacks (cells a and b), the replaced view's removed; a cell run refreshes a2, not a1.
+    assert done.stdout.rstrip().split("\n")[-2:] == ["2 True True True", "1 0"], done.stdout
 
 
 # -- the diagrams -----------------------------------------------------------------------------
