@@ -176,6 +176,37 @@ def compare(label: str, got: Any, expected: Any, *, batch_size: int | None = Non
     return message + (f"\n  hint: {ratio_hint}" if ratio_hint else "")
 
 
+def as_shape(value: Any) -> tuple[int, ...]:
+    """`value` as a shape (a tuple of non-negative sizes), or CheckFailed saying what it was instead."""
+    if value is None:
+        raise CheckFailed("returned None: did you forget the `return` statement?")
+    if isinstance(value, np.ndarray):  # a decoded record: the sizes as numbers
+        value = value.tolist() if value.ndim == 1 else value.item() if value.ndim == 0 else value
+    if not isinstance(value, (tuple, list)):
+        raise CheckFailed(f"is {value!r}, not a shape: write a shape as a tuple of sizes, "
+                          f"such as (n,) or (n, d), and () for a single number")
+    sizes = []
+    for size in value:
+        try:
+            whole = not isinstance(size, (bool, np.bool_)) and float(size) == int(size) >= 0
+        except (TypeError, ValueError, OverflowError):
+            whole = False
+        if not whole:
+            raise CheckFailed(f"is {tuple(value)!r}, not a shape: every size is a whole number 0 or more")
+        sizes.append(int(size))
+    return tuple(sizes)
+
+
+def compare_shapes(label: str, got: Any, expected: Any, **_: Any) -> str | None:
+    """None if `got` is the shape `expected`, else a message naming both (as `compare` does for values)."""
+    try:
+        got = as_shape(got)
+    except CheckFailed as failure:
+        return f"{label}: {failure}"
+    expected = as_shape(expected)
+    return None if got == expected else f"{label}: expected {expected}, got {got}"
+
+
 def same_answers(got: Sequence[Any], want: Sequence[Any], *, rtol: float = RELATIVE_TOLERANCE,
                  atol: float = ABSOLUTE_TOLERANCE) -> bool:
     """Whether every output in `got` equals the one in `want` (shapes first, NaN equal to NaN)."""
@@ -323,6 +354,30 @@ def expect_outputs(function: Callable, args: Sequence[Any], expected: Sequence[A
           + ", ".join(f"{label} = {format_value(value)}" for label, value in zip(outputs, result)))
 
 
+def expect_shapes(function: Callable, args: Sequence[Any], expected: Sequence[tuple[int, ...]],
+                  outputs: Sequence[str], *, check: str | None = None, context: str = "") -> None:
+    """Assert `function(*args)` returns the shapes `expected` (one tuple of sizes per output), naming each wrong one.
+
+    Like `expect_outputs`, for an exercise whose answers are shapes: a wrong answer that a catalogued
+    slip of `check` produces gets that slip's hint.
+    """
+    __tracebackhide__ = True
+    name = getattr(function, "__name__", "your function")
+    where = f" {context}" if context else ""
+    result = split_outputs(call_student(function, *args, check=check), outputs, name)
+    problems = [compare_shapes(label, got, want) for label, got, want in zip(outputs, result, expected)]
+    if any(problems):
+        slip = None
+        if check:
+            try:
+                slip = matching_slip(check, args, expected, [as_shape(r) for r in result])
+            except CheckFailed:  # not every answer is a shape: no catalogued slip makes that
+                slip = None
+        message = f"{name}{where}:\n" + "\n".join("- " + p for p in problems if p)
+        raise CheckFailed(message + (f"\n  hint: {slip.hint}" if slip else ""))
+    print(f"✓ {name}{where}: " + ", ".join(f"{label} = {as_shape(value)}" for label, value in zip(outputs, result)))
+
+
 # ---------------------------------------------------------------------------
 # Hidden tests: randomized cases, recorded for the grader
 # ---------------------------------------------------------------------------
@@ -345,6 +400,8 @@ class HiddenCases:
 
     outputs: tuple[str, ...]
     generate: Callable[[np.random.Generator], list[Case]]
+    # The answers are shapes (tuples of sizes), compared with `compare_shapes`.
+    shapes: bool = False
 
 
 def case_seed(check: str, key: str | None = None) -> int:

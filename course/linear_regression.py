@@ -2,7 +2,10 @@
 
 What the lecture defines lives here: the model, the loss and the three kinds
 of gradient descent.  The gradients are the student's: every training loop
-takes a gradient function as an argument and never computes one itself.
+takes a gradient function as an argument and never computes one itself, and
+`gradient_from_links` only plumbs the student's links into their composition.
+The finite differences here (`numerical_links`, `numerical_gradient`) measure
+link values for the composition's tests; no link's formula is written here.
 """
 from __future__ import annotations
 
@@ -72,12 +75,79 @@ def gradient_descent(gradient: Gradient, x: np.ndarray, y: np.ndarray, *,
     return Trajectory(w_path, b_path, loss)
 
 
-def sgd_by_hand(gradient: Callable, observations: list[tuple[float, float]],
+def gradient_from_links(loss_slope: Callable, prediction_slopes: Callable, compose: Callable) -> Gradient:
+    """gradient(w, b, x, y) -> (dLoss/dw, dLoss/db), from the student's links and composition.
+
+    The plumbing only: the forward pass ŷ = w·x + b, then the links `loss_slope(y_hat, y)`
+    (∂Loss_i/∂ŷ, shape of y) and `prediction_slopes(x)` (∂ŷ/∂w and ∂ŷ/∂b, each shape of x),
+    then `compose(∂Loss_i/∂ŷ, ∂ŷ/∂w, ∂ŷ/∂b)`.  x, y: floats (one observation, with the
+    notebook's `observation_gradient`) or arrays of shape (n,) (with `batch_gradient`).
+    """
+    def through_links(w, b, x, y):
+        y_hat = predict(w, b, x)
+        dyhat_dw, dyhat_db = prediction_slopes(x)
+        return compose(loss_slope(y_hat, y), dyhat_dw, dyhat_db)
+    return through_links
+
+
+def graph():
+    """One observation's chain as a computational graph (course.graph), every node a number, shape ().
+
+    w, b, x -> ŷ = w·x + b -> Loss_i = (ŷ − y)².  Inputs: x, y.  Parameters: w, b.
+    Value: y_hat.  Loss: loss.  Nothing here differentiates anything.
+    """
+    from .graph import Graph, Node  # here, not at the top: the hidden-test probe imports this module
+
+    return Graph([
+        Node("x", "x", shape="()", kind="input"),
+        Node("w", "w", shape="()", kind="parameter"),
+        Node("b", "b", shape="()", kind="parameter"),
+        Node("y_hat", "ŷ", ("w", "x", "b"), lambda w, x, b: predict(w, b, x), "()", formula="ŷ = w·x + b"),
+        Node("y", "y", shape="()", kind="input"),
+        Node("loss", "Lossᵢ", ("y_hat", "y"), observation_losses, "()", kind="loss", formula="Lossᵢ = (ŷ − y)²"),
+    ], title="one observation's chain")
+
+
+def observation_losses(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Loss_i = (ŷ_i − y_i)² as a function of the prediction; shape of y_hat."""
+    return (np.asarray(y_hat, dtype=float) - np.asarray(y, dtype=float)) ** 2
+
+
+def numerical_links(w: float, b: float, x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(∂Loss_i/∂ŷ, ∂ŷ/∂w, ∂ŷ/∂b) at (w, b) by finite differences, each with the shape of x.
+
+    For the tests of a composition: link values that do not come from the student's own
+    link functions, so a wrong link cannot fail the composition's test.  x, y: floats or (n,).
+    """
+    from .gradcheck import numerical_gradient
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    y_hat = predict(w, b, x)
+    dloss = numerical_gradient(lambda p: float(np.sum(observation_losses(p["y_hat"], y))), {"y_hat": y_hat})
+    # One copy of (w, b) per observation: the sum's derivative by copy i is observation i's link.
+    copies = {"w": np.full(x.shape, float(w)), "b": np.full(x.shape, float(b))}
+    slopes = numerical_gradient(lambda p: float(np.sum(predict(p["w"], p["b"], x))), copies)
+    return dloss["y_hat"], slopes["w"], slopes["b"]
+
+
+def numerical_gradient(w: float, b: float, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """(∂Loss/∂w, ∂Loss/∂b) of the mean squared error at (w, b) by finite differences; two floats (shape ())."""
+    from .gradcheck import numerical_gradient as differences
+
+    gradient = differences(lambda p: mse(p["w"], p["b"], x, y), {"w": float(w), "b": float(b)})
+    return gradient["w"], gradient["b"]
+
+
+def sgd_by_hand(gradient: Gradient, observations: list[tuple[float, float]],
                 learning_rate: float, w: float = 0.0, b: float = 0.0) -> list[dict]:
-    """The lecture's worked SGD steps: one row per observation used."""
+    """The lecture's worked SGD steps: one row per observation used.
+
+    gradient(w, b, x, y) -> (dLoss_i/dw, dLoss_i/db) for one observation (floats), e.g.
+    `gradient_from_links(loss_slope, prediction_slopes, observation_gradient)`.
+    """
     rows = []
     for x, y in observations:
-        dw, db = gradient(w, b, x, y)
+        dw, db = (float(g) for g in gradient(w, b, x, y))
         new_w, new_b = w - learning_rate * dw, b - learning_rate * db
         rows.append({"θ before": (w, b), "(x, y)": (x, y), "∇Loss": (dw, db),
                      "θ after": (new_w, new_b)})
@@ -94,56 +164,132 @@ def critical_learning_rate(x: np.ndarray) -> float:
 
 # --- hidden-test cases: what the grader feeds each graded function ---------
 
+def _describe(**values) -> str:
+    return ", ".join(f"{name}={value:.3g}" if np.ndim(value) == 0 else f"{name} of shape {np.shape(value)}"
+                     for name, value in values.items())
+
+
+def _loss_slope_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [Case((float(y_hat), float(y)), _describe(y_hat=y_hat, y=y)) for y_hat, y in rng.normal(0, 4, size=(4, 2))]
+    for n in (2, 3, 8, 50):
+        y_hat, y = rng.normal(0, 3, size=n), rng.normal(0, 3, size=n)
+        cases.append(Case((y_hat, y), f"n={n} observations", batch_size=n))
+    cases.append(Case((np.array([2.0, -1.0, 0.5]), np.array([2.0, 1.0, 0.5])), "ŷ = y for two of 3 observations",
+                      batch_size=3))
+    return cases
+
+
+def _prediction_slope_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [Case((float(x),), f"x={x:.3g}") for x in rng.normal(0, 4, size=3)]
+    cases += [Case((rng.uniform(-6, 6, size=n),), f"n={n} observations") for n in (1, 2, 5, 40)]
+    cases.append(Case((np.array([0.0, -3.0, 1.0]),), "x = 0 for one of 3 observations"))
+    return cases
+
+
+def _link_values(rng: np.random.Generator, n: int | None) -> tuple:
+    """Random link values (∂Loss_i/∂ŷ, ∂ŷ/∂w, ∂ŷ/∂b), none of them 1: floats, or arrays (n,)."""
+    size = None if n is None else n
+    values = rng.normal(0, 2, size=(3,) if size is None else (3, size))
+    return tuple(float(v) for v in values) if size is None else tuple(values)
+
+
 def _observation_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [Case((float(w), float(b), float(x), float(y)), f"w={w:.3g}, b={b:.3g}, x={x:.3g}, y={y:.3g}")
-             for w, b, x, y in rng.normal(0, 3, size=(6, 4))]
-    cases.append(Case((1.5, -0.5, 0.0, 2.0), "x = 0"))
-    cases.append(Case((0.0, 0.0, -4.0, 7.0), "θ = (0, 0), negative x"))
+    cases = []
+    for _ in range(5):
+        links = _link_values(rng, None)
+        cases.append(Case(links, _describe(dloss_dyhat=links[0], dyhat_dw=links[1], dyhat_db=links[2])))
+    # Links of this notebook's model: ∂ŷ/∂b is 1 for it, ∂ŷ/∂w the observation.
+    w, b, x, y = rng.normal(0, 3, size=4)
+    cases.append(Case((float(2 * (w * x + b - y)), float(x), 1.0), "links of ŷ = w·x + b"))
+    cases.append(Case((-3.0, 0.0, 1.5), "∂ŷ/∂w = 0"))
     return cases
 
 
 def _batch_cases(rng: np.random.Generator) -> list[Case]:
-    cases = []
-    for n in (1, 2, 3, 7, 50):
-        w, b = rng.normal(0, 2, size=2)
-        x = rng.uniform(-5, 5, size=n)
-        y = 2 * x - 1 + rng.normal(0, 1, size=n)
-        cases.append(Case((float(w), float(b), x, y), f"n={n} observations", batch_size=n))
+    cases = [Case(_link_values(rng, n), f"n={n} observations", batch_size=n) for n in (1, 2, 3, 7, 50)]
+    w, b = rng.normal(0, 2, size=2)
+    x = rng.uniform(-5, 5, size=9)
+    y = 2 * x - 1 + rng.normal(0, 1, size=9)
+    cases.append(Case((2 * (w * x + b - y), x, np.ones(9)), "links of ŷ = w·x + b, n=9 observations",
+                      batch_size=9))
     return cases
 
 
+def _shape_cases(rng: np.random.Generator) -> list[Case]:
+    sizes = [1, 2, 3, 10, 1000, *(int(n) for n in rng.integers(4, 500, size=3))]
+    return [Case((n,), f"n={n}") for n in sizes]
+
+
+LINK_SHAPES = ("shape of ∂Loss_i/∂ŷ", "shape of ∂ŷ_i/∂w", "shape of ∂ŷ_i/∂b")
 HIDDEN_CASES = {
-    "observation_gradient": HiddenCases(("dLoss/dw", "dLoss/db"), _observation_cases),
-    "batch_gradient": HiddenCases(("dLoss/dw", "dLoss/db"), _batch_cases),
+    "loss_slope": HiddenCases(("∂Loss_i/∂ŷ",), _loss_slope_cases),
+    "prediction_slopes": HiddenCases(("∂ŷ/∂w", "∂ŷ/∂b"), _prediction_slope_cases),
+    "observation_gradient": HiddenCases(("∂Loss_i/∂w", "∂Loss_i/∂b"), _observation_cases),
+    "batch_gradient_shapes": HiddenCases((*LINK_SHAPES, "shape of ∂Loss/∂w", "shape of ∂Loss/∂b"), _shape_cases,
+                                         shapes=True),
+    "batch_gradient": HiddenCases(("∂Loss/∂w", "∂Loss/∂b"), _batch_cases),
 }
 
 
 # --- classic slips (course.slips): changes to the right answer, most specific first ---
+# No hint states a link's formula: each says what is wrong, and why, in words.
 
 def _batch_size(x) -> int:
     return int(np.size(x))
 
 
-_HALF = Slip("the factor 2 of the square's derivative is missing: dLoss_i/dŷ = 2(ŷ − y)",
-             wrong=lambda right, *args: (right[0] / 2, right[1] / 2))
-_SIGN = Slip("the sign is flipped: the residual is ŷ − y, prediction minus target",
-             wrong=lambda right, *args: (-right[0], -right[1]))
-
 SLIPS = {
+    "loss_slope": (
+        Slip("that is the loss itself, (ŷ − y)²: differentiate it with respect to ŷ",
+             wrong=lambda right, y_hat, y: ((right[0] / 2) ** 2,)),
+        Slip("∂Loss_i/∂ŷ is the slope of ONE observation's loss, one entry per observation: "
+             "do not divide by n (the batch's mean comes later, in batch_gradient)",
+             wrong=lambda right, y_hat, y: (right[0] / _batch_size(y_hat),)),
+        Slip("a factor 2 is missing: differentiating a square brings its exponent down as a factor",
+             wrong=lambda right, *args: (right[0] / 2,)),
+        Slip("the sign is flipped: where ŷ is above y, raising ŷ raises the loss, so the slope is positive there",
+             wrong=lambda right, *args: (-right[0],)),
+    ),
+    "prediction_slopes": (
+        Slip("the two slopes are swapped: which of w and b is multiplied by x in ŷ = w·x + b?",
+             wrong=lambda right, x: (right[1], right[0])),
+        Slip("∂ŷ/∂b is not x: how much does ŷ change when b grows by 1 and w stays put?",
+             wrong=lambda right, x: (right[0], right[0])),
+        Slip("∂ŷ/∂w is not 1: how much does ŷ change when w grows by 1 and b stays put?",
+             wrong=lambda right, x: (right[1], right[1])),
+        Slip("∂ŷ/∂b is not 0: b is a parameter, and ŷ moves when it moves",
+             wrong=lambda right, x: (right[0], 0 * right[1])),
+    ),
     "observation_gradient": (
-        Slip("dLoss/dw is missing its last link, ∂ŷ/∂w = x",
-             wrong=lambda right, w, b, x, y: (right[0] / x, right[1])),
-        Slip("dLoss/db has a factor x too many: ∂ŷ/∂b = 1, only ∂ŷ/∂w = x",
-             wrong=lambda right, w, b, x, y: (right[0], right[1] * x)),
-        _HALF,
-        _SIGN,
+        Slip("the two gradients are swapped: ∂Loss_i/∂w takes the link ∂ŷ/∂w, ∂Loss_i/∂b the link ∂ŷ/∂b",
+             wrong=lambda right, *args: (right[1], right[0])),
+        Slip("∂Loss_i/∂w lacks its last link, ∂ŷ/∂w: the chain takes every link on the path from the loss to w",
+             wrong=lambda right, dloss, dw, db: (right[0] / dw, right[1])),
+        Slip("∂Loss_i/∂b lacks its last link, ∂ŷ/∂b: it is 1 for ŷ = w·x + b, but not for every model, "
+             "and the test tries other links",
+             wrong=lambda right, dloss, dw, db: (right[0], right[1] / db)),
+        Slip("the links are added: the chain rule multiplies them",
+             wrong=lambda right, dloss, dw, db: (dloss + dw, dloss + db)),
+    ),
+    "batch_gradient_shapes": (
+        Slip("∂Loss/∂w and ∂Loss/∂b have the shapes of w and b, single numbers, shape (): "
+             "the mean over the observations leaves no batch axis",
+             wrong=lambda right, n: (*right[:3], (n,), (n,))),
+        Slip("(n, 1) is a column: one number per observation has shape (n,), like x",
+             wrong=lambda right, n: ((n, 1), (n, 1), (n, 1), *right[3:])),
+        Slip("∂ŷ_i/∂b is 1 for every observation, but there is one of it per observation, as for the other links",
+             wrong=lambda right, n: (*right[:2], (), *right[3:])),
+        Slip("the links of a batch have one entry per observation: shape (n,)",
+             wrong=lambda right, n: ((), (), (), *right[3:])),
     ),
     "batch_gradient": (
-        Slip("the gradient is summed over the observations: the loss is their mean, so divide by n",
-             wrong=lambda right, w, b, x, y: (right[0] * _batch_size(x), right[1] * _batch_size(x))),
-        Slip("dLoss/dw is missing each observation's factor ∂ŷ_i/∂w = x_i",
-             wrong=lambda right, *args: (right[1], right[1])),
-        _HALF,
-        _SIGN,
+        Slip("the gradient is summed over the observations, but the batch loss is their mean",
+             wrong=lambda right, dloss, dw, db: (right[0] * _batch_size(dloss), right[1] * _batch_size(dloss))),
+        Slip("the means of the links were multiplied: take the mean of each observation's product instead",
+             wrong=lambda right, dloss, dw, db: (np.mean(dloss) * np.mean(dw), np.mean(dloss) * np.mean(db))),
+        Slip("∂Loss/∂w lacks each observation's link ∂ŷ_i/∂w",
+             wrong=lambda right, dloss, dw, db: (np.mean(dloss), right[1])),
+        Slip("∂Loss/∂b lacks each observation's link ∂ŷ_i/∂b: it is 1 for ŷ = w·x + b, but the test tries other links",
+             wrong=lambda right, dloss, dw, db: (right[0], np.mean(dloss))),
     ),
 }

@@ -59,6 +59,7 @@ def verify_record(check: str, record: dict, key: str | None = None) -> list[str]
     results = record.get("results")
     if not isinstance(results, list) or len(results) != len(cases):
         return [f"{check}: the record does not hold one answer per case"]
+    compare = checks.compare_shapes if spec.shapes else checks.compare
     problems = []
     for case, result in zip(cases, results):
         if not isinstance(result, dict):
@@ -76,11 +77,11 @@ def verify_record(check: str, record: dict, key: str | None = None) -> list[str]
         if len(got) != len(expected):
             problems.append(f"{case.description}: expected {len(expected)} values")
             continue
-        if all(checks.compare(label, g, e) is None for label, g, e in zip(spec.outputs, got, expected)):
+        if all(compare(label, g, e) is None for label, g, e in zip(spec.outputs, got, expected)):
             continue
         # The catalogued slip, if one fits, names the cause; only without one is a ratio described.
         slip = checks.matching_slip(check, case.args, expected, got)
-        messages = [m for m in (checks.compare(label, g, e, batch_size=case.batch_size, hint=slip is None)
+        messages = [m for m in (compare(label, g, e, batch_size=case.batch_size, hint=slip is None)
                                 for label, g, e in zip(spec.outputs, got, expected)) if m]
         if slip is not None:
             messages.append(f"  hint: {slip.hint}")

@@ -5,24 +5,66 @@ from scipy.special import softmax as scipy_softmax
 
 from tests.oracles import GradientOracle, ValueOracle
 
+
+def _linear_unit_producing(args, rng):
+    """A linear unit ŷ = u·w + v·b with loss (ŷ − y)² whose links are the case's values.
+
+    The case gives (∂Loss_i/∂ŷ, ∂ŷ/∂w, ∂ŷ/∂b) = (g, u, v), floats or arrays (n,): draw
+    non-zero (w, b), and solve for the targets y = ŷ − g/2, so that the loss's own slope at
+    ŷ is g.  Its gradient by (w, b) is then what the composition must return.
+    """
+    dloss, dw, db = (np.asarray(a, dtype=float) for a in args)
+    w, b = rng.uniform(0.5, 2.0, size=2) * rng.choice([-1.0, 1.0], size=2)
+    y = dw * w + db * b - dloss / 2
+    return args, (float(w), float(b), dw, db, y)
+
+
+def _unit_loss(p, w, b, u, v, y, mean=np.mean):
+    return mean((u * p["w"] + v * p["b"] - y) ** 2)
+
+
+def _per_observation_copies(args, rng):
+    """ŷ_i = w_i·x_i + b_i with its own (w_i, b_i) per observation, drawn non-zero: the sum of the ŷ_i
+    has ∂/∂w_i = ∂ŷ_i/∂w and ∂/∂b_i = ∂ŷ_i/∂b."""
+    (x,) = args
+    shape = np.shape(x)
+    w = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    b = rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    return args, (np.asarray(x, dtype=float), w, b)
+
+
 ORACLES = {
+    # The sum of the Loss_i over the observations: its derivative by ŷ_i is observation i's slope.
+    "linear_regression.loss_slope": GradientOracle(
+        params=lambda y_hat, y: {"y_hat": np.asarray(y_hat, dtype=float)},
+        loss=lambda p, y_hat, y: float(np.sum((p["y_hat"] - y) ** 2)),
+        jax_loss=lambda p, y_hat, y: jnp.sum((p["y_hat"] - y) ** 2)),
+    "linear_regression.prediction_slopes": GradientOracle(
+        params=lambda x, w, b: {"w": w, "b": b},
+        loss=lambda p, x, w, b: float(np.sum(p["w"] * x + p["b"])),
+        jax_loss=lambda p, x, w, b: jnp.sum(p["w"] * x + p["b"]),
+        chain=_per_observation_copies),
     "linear_regression.observation_gradient": GradientOracle(
-        params=lambda w, b, x, y: {"w": w, "b": b},
-        loss=lambda p, w, b, x, y: float((p["w"] * x + p["b"] - y) ** 2),
-        jax_loss=lambda p, w, b, x, y: (p["w"] * x + p["b"] - y) ** 2),
+        params=lambda w, b, u, v, y: {"w": w, "b": b},
+        loss=lambda p, *context: float(_unit_loss(p, *context)),
+        jax_loss=lambda p, *context: _unit_loss(p, *context, mean=jnp.mean),
+        chain=_linear_unit_producing),
+    "linear_regression.batch_gradient_shapes": ValueOracle(
+        expected=lambda n: tuple(np.shape(a) for a in (np.zeros(n), np.zeros(n), np.zeros(n), 0.0, 0.0))),
     "linear_regression.batch_gradient": GradientOracle(
-        params=lambda w, b, x, y: {"w": w, "b": b},
-        loss=lambda p, w, b, x, y: float(np.mean((p["w"] * x + p["b"] - y) ** 2)),
-        jax_loss=lambda p, w, b, x, y: jnp.mean((p["w"] * x + p["b"] - y) ** 2)),
+        params=lambda w, b, u, v, y: {"w": w, "b": b},
+        loss=lambda p, *context: float(_unit_loss(p, *context)),
+        jax_loss=lambda p, *context: _unit_loss(p, *context, mean=jnp.mean),
+        chain=_linear_unit_producing),
     "activations.softmax": ValueOracle(expected=lambda Z: (scipy_softmax(Z, axis=1),)),
 }
 
-# The classic slip: the factor 2 from differentiating the square is dropped in the batch gradient.
+# The classic slip: the factor 2 from differentiating the square is dropped in ONE link, ∂Loss_i/∂ŷ.
+# Every other cell takes its link values as arguments, so only that link's cell fails.
 SLIP = {
-    "edits": {"batch_gradient": [("np.mean(2 * residual * x), np.mean(2 * residual)",
-                                  "np.mean(residual * x), np.mean(residual)")]},
-    "failing_cells": {"test_batch_gradient"},
-    "feedback_mentions": "the factor 2 of the square's derivative is missing",
+    "edits": {"loss_slope": [("return 2 * (y_hat - y)", "return y_hat - y")]},
+    "failing_cells": {"test_loss_slope"},
+    "feedback_mentions": "a factor 2 is missing",
 }
 
 # What the executed source notebook must display: seed 002's worked numbers.

@@ -54,14 +54,36 @@ def test_a_scalar_mismatch_gets_no_meaningless_ratio_hint():
 
 
 def test_expect_outputs_fails_clearly_and_renders_without_a_traceback():
-    def half(w, b, x, y):
-        return reference.observation_gradient(w, b, x, y)[0] / 2, reference.observation_gradient(w, b, x, y)[1]
+    def half(dloss_dyhat, dyhat_dw, dyhat_db):
+        right = reference.observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db)
+        return right[0] / 2, right[1]
 
     with pytest.raises(checks.CheckFailed) as failure:
-        checks.expect_outputs(half, (0.0, 0.0, 5.0, 5.0), (-50.0, -10.0), ("dLoss/dw", "dLoss/db"))
+        checks.expect_outputs(half, (-10.0, 5.0, 1.0), (-50.0, -10.0), ("dLoss/dw", "dLoss/db"))
     text = "\n".join(failure.value._render_traceback_())
     assert "dLoss/dw: expected -50, got -25" in text and "factor 2" in text
     assert "dLoss/db" not in text  # the right output is not reported as wrong
+
+
+def test_expect_shapes_names_each_wrong_shape_and_the_slip():
+    def keeps_the_batch_axis(n):
+        return (n,), (n,), (n,), (n,), ()
+
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.expect_shapes(keeps_the_batch_axis, (4,), ((4,), (4,), (4,), (), ()), "abcde",
+                             check="linear_regression.batch_gradient_shapes")
+    assert "- d: expected (), got (4,)" in str(failure.value) and "- e:" not in str(failure.value)
+    assert "hint:" not in str(failure.value)  # only one of the two: no catalogued slip makes that
+
+
+@pytest.mark.parametrize("got, phrase", [
+    (3, "is 3, not a shape"), ("n", "not a shape"), ((2.5,), "a whole number"), ((3, 1), "expected (3,), got (3, 1)"),
+    (None, "returned None"),
+])
+def test_compare_shapes_explains_wrong_and_unusable_shapes(got, phrase):
+    message = checks.compare_shapes("s", got, (3,))
+    assert message and phrase in message, message
+    assert checks.compare_shapes("s", np.array([3.0]), (3,)) is None  # a decoded record
 
 
 def test_expect_outputs_says_not_implemented_yet():
@@ -104,9 +126,9 @@ def test_verifier_passes_correct_answers_even_with_warnings_on_stderr():
 
 
 def test_verifier_fails_wrong_answers_with_the_hint():
-    def sums(w, b, x, y):
-        dw, db = reference.batch_gradient(w, b, x, y)
-        return dw * len(x), db * len(x)
+    def sums(dloss_dyhat, dyhat_dw, dyhat_db):
+        dw, db = reference.batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db)
+        return dw * len(dloss_dyhat), db * len(dloss_dyhat)
 
     cell, score = verified(graded_cell([record_output(sums)]))
     assert score == 0

@@ -145,12 +145,14 @@ def _source(name: str) -> str:
 
 
 x_toy, y_toy = data.linear_toy()
+REFERENCE_GRADIENT = lr.gradient_from_links(reference_lr.loss_slope, reference_lr.prediction_slopes,
+                                            reference_lr.batch_gradient)
 CRITICAL = lr.critical_learning_rate(x_toy)
 LINEAR = slider_range(_source("linear_regression"), "lr.gradient_descent")
 
 
 def _linear_losses(eta):
-    return np.asarray(lr.gradient_descent(reference_lr.batch_gradient, x_toy, y_toy, learning_rate=eta,
+    return np.asarray(lr.gradient_descent(REFERENCE_GRADIENT, x_toy, y_toy, learning_rate=eta,
                                           epochs=60).loss)
 
 
@@ -171,7 +173,7 @@ def test_above_the_limit_batch_descent_diverges(eta):
 
 
 def test_just_under_the_limit_the_parameters_zig_zag_while_the_loss_falls():
-    run = lr.gradient_descent(reference_lr.batch_gradient, x_toy, y_toy, learning_rate=0.95 * CRITICAL, epochs=60)
+    run = lr.gradient_descent(REFERENCE_GRADIENT, x_toy, y_toy, learning_rate=0.95 * CRITICAL, epochs=60)
     assert np.sum(np.diff(np.sign(np.diff(run.w))) != 0) > 30 and np.all(np.diff(run.loss) <= 0)
 
 

@@ -16,7 +16,8 @@ nbgrader's API), each time in a fresh copy of the course; then:
   test, reference, gradebook or other student's file, and no student HTML that
   runs (no script, no event handler).
 
-Exercise points: observation_gradient 2, batch_gradient 3, softmax 1.
+Exercise points: loss_slope, prediction_slopes, observation_gradient, batch_gradient_shapes, batch_gradient
+and softmax, 1 each; the scores checked are those of observation_gradient, batch_gradient and softmax.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFiel
 
 ASSIGNMENT = "a1_linear_regression"
 CELLS = ("test_observation_gradient", "test_batch_gradient", "test_softmax")
-HONEST = (2.0, 3.0, 1.0)
+HONEST = (1.0, 1.0, 1.0)
 TIMEOUT = 6  # seconds per cell in these course copies
 NOTEBOOK_TIMEOUT = 20  # seconds per notebook
 VICTIM_TEXT = "an instructor's file that no submission may read or change"
@@ -282,7 +283,7 @@ def corpus(places: dict) -> list[Escape]:
         Escape("links-in-the-submission", [], HONEST, damage=plant_links, told="left out x.html"),
         Escape("special-files", [], HONEST, told="left out pipe", damage=plant_a_fifo, nbgrader_stops=True),
         Escape("notebook-is-a-link", [], (0, 0, 0), damage=notebook_is_a_link),
-        Escape("answer-table", [append(answer_table()), lambda nb: _move_last_before(nb, "softmax")], (2, 3, 0),
+        Escape("answer-table", [append(answer_table()), lambda nb: _move_last_before(nb, "softmax")], (1, 1, 0),
                {"test_softmax": "softmax is wrong"}),
         Escape("fills-the-disk", [append(FILL_THE_DISK)], HONEST, {"last": "/tmp refused after"}),
         Escape("runs-for-hours", [append(*["import time\ntime.sleep(%d)" % (TIMEOUT - 1)] * 6)], HONEST,
@@ -304,7 +305,7 @@ def corpus(places: dict) -> list[Escape]:
                nbgrader_stops=True),
         Escape("display-updates", [append(DISPLAY_UPDATES)], HONEST, {"last": "output truncated"}),
         Escape("forged-records", [append(FORGED_RECORDS), lambda nb: _move_last_before(nb, "softmax")],
-               (2, 3, 0), {"test_softmax": "sets of answers were recorded"}),
+               (1, 1, 0), {"test_softmax": "sets of answers were recorded"}),
         Escape("malformed-messages", [append(MALFORMED_MESSAGES)], HONEST, {"last": "malformed"}),
         Escape("bad-timestamp", [], HONEST, told="timestamp.txt is not a time", damage=bad_timestamp,
                nbgrader_stops=True),

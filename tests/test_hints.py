@@ -103,17 +103,33 @@ def test_every_catalogued_slip_gets_its_own_hint_from_the_visible_test(check, hi
 # Student code for the classic slips, written as students write them.  A hint is named by its
 # opening words; every shape slip and every property slip of the catalogue must appear here.
 STUDENT_SLIPS = {
+    "linear_regression.loss_slope": [
+        ("a factor 2 is missing", "def loss_slope(y_hat, y):\n    return y_hat - y"),
+        ("the sign is flipped", "def loss_slope(y_hat, y):\n    return 2 * (y - y_hat)"),
+        ("that is the loss itself", "def loss_slope(y_hat, y):\n    return (y_hat - y) ** 2"),
+        ("∂Loss_i/∂ŷ is the slope of ONE observation's loss", "def loss_slope(y_hat, y):\n"
+         "    return 2 * (y_hat - y) / np.size(y)"),
+    ],
+    "linear_regression.prediction_slopes": [
+        ("∂ŷ/∂b is not x", "def prediction_slopes(x):\n    return x, x"),
+        ("the two slopes are swapped", "def prediction_slopes(x):\n    return np.ones_like(x), x"),
+    ],
     "linear_regression.observation_gradient": [
-        ("dLoss/dw is missing its last link", "def observation_gradient(w, b, x, y):\n"
-         "    r = w * x + b - y\n    return 2 * r, 2 * r"),
-        ("the sign is flipped", "def observation_gradient(w, b, x, y):\n"
-         "    r = y - (w * x + b)\n    return 2 * r * x, 2 * r"),
+        ("∂Loss_i/∂b lacks its last link", "def observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
+         "    return dloss_dyhat * dyhat_dw, dloss_dyhat"),
+        ("the links are added", "def observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
+         "    return dloss_dyhat + dyhat_dw, dloss_dyhat + dyhat_db"),
+    ],
+    "linear_regression.batch_gradient_shapes": [
+        ("∂Loss/∂w and ∂Loss/∂b have the shapes of w and b", "def batch_gradient_shapes(n):\n"
+         "    return (n,), (n,), (n,), (n,), (n,)"),
+        ("(n, 1) is a column", "def batch_gradient_shapes(n):\n    return (n, 1), (n, 1), (n, 1), (), ()"),
     ],
     "linear_regression.batch_gradient": [
-        ("the gradient is summed", "def batch_gradient(w, b, x, y):\n"
-         "    r = w * x + b - y\n    return np.sum(2 * r * x), np.sum(2 * r)"),
-        ("the factor 2 of the square", "def batch_gradient(w, b, x, y):\n"
-         "    r = w * x + b - y\n    return np.mean(r * x), np.mean(r)"),
+        ("the gradient is summed", "def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
+         "    return np.sum(dloss_dyhat * dyhat_dw), np.sum(dloss_dyhat * dyhat_db)"),
+        ("the means of the links were multiplied", "def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
+         "    return np.mean(dloss_dyhat) * np.mean(dyhat_dw), np.mean(dloss_dyhat) * np.mean(dyhat_db)"),
     ],
     "activations.softmax": [
         ("you subtracted the largest logit of the whole array", "def softmax(Z):\n"
@@ -289,6 +305,7 @@ def _visible_calls(notebook: str, source: str) -> list[tuple]:
             setattr(recorder, name, getattr(checks, name))
     recorder.expect_outputs = lambda function, args, expected, outputs, **kw: calls.append(
         (kw.get("check"), tuple(args), tuple(expected), kw.get("context")))
+    recorder.expect_shapes = recorder.expect_outputs  # shapes compare as their sizes
     namespace["checks"] = recorder
     exec(compile(source, f"<{notebook} test>", "exec"), namespace)
     return calls

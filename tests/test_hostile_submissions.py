@@ -16,7 +16,9 @@ on their own; then:
 - two cheats that work without the sandbox (searching the disk, JAX's autodiff)
   are shown to work there, so that it is the sandbox that stops them.
 
-Exercise points: observation_gradient 2, batch_gradient 3, softmax 1.
+Exercise points: loss_slope, prediction_slopes, observation_gradient, batch_gradient_shapes, batch_gradient
+and softmax, 1 each; the scores checked are those of observation_gradient, batch_gradient and softmax
+(the attacks aim at those three; the link cells stay honest).
 """
 from __future__ import annotations
 
@@ -43,12 +45,15 @@ pytestmark = pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFiel
 
 ASSIGNMENT = "a1_linear_regression"
 CELLS = ("test_observation_gradient", "test_batch_gradient", "test_softmax")
-POINTS = dict(zip(CELLS, (2.0, 3.0, 1.0)))
+POINTS = {cell: 1.0 for cell in ("test_loss_slope", "test_prediction_slopes", "test_observation_gradient",
+                                 "test_batch_gradient_shapes", "test_batch_gradient", "test_softmax")}
+ARGUMENTS = {"observation_gradient": "dloss_dyhat, dyhat_dw, dyhat_db",
+             "batch_gradient": "dloss_dyhat, dyhat_dw, dyhat_db", "softmax": "Z"}
 TIMEOUT = 8  # seconds per cell in this course copy (the course's own: 15)
 
 WRONG = {
-    "observation_gradient": "def observation_gradient(w, b, x, y):\n    return 0.0, 0.0",
-    "batch_gradient": "def batch_gradient(w, b, x, y):\n    return 0.0, 0.0",
+    "observation_gradient": "def observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n    return 0.0, 0.0",
+    "batch_gradient": "def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n    return 0.0, 0.0",
     "softmax": "def softmax(Z):\n    return np.zeros_like(Z)",
 }
 
@@ -165,8 +170,8 @@ class Liar:
         return False
     __hash__ = object.__hash__
 
-def batch_gradient(w, b, x, y):
-    return Liar(-14.694163075877347), Liar(-6.004980230903073)
+def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):
+    return Liar(1.4223812206360753), Liar(1.0736810456284795)
 """
 
 # Each function steals its answer if it can find one: a reference implementation on disk,
@@ -206,13 +211,13 @@ def _stolen_solution(name, pattern):
                     return namespace[name]
     return None
 
-def observation_gradient(w, b, x, y):
+def observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db):
     stolen = _stolen_reference("observation_gradient")
-    return stolen(w, b, x, y) if stolen else (0.0, 0.0)
+    return stolen(dloss_dyhat, dyhat_dw, dyhat_db) if stolen else (0.0, 0.0)
 
-def batch_gradient(w, b, x, y):
+def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):
     stolen = _stolen_solution("batch_gradient", "source/*/*.ipynb")
-    return stolen(w, b, x, y) if stolen else (0.0, 0.0)
+    return stolen(dloss_dyhat, dyhat_dw, dyhat_db) if stolen else (0.0, 0.0)
 
 def softmax(Z):
     stolen = _stolen_solution("softmax", "submitted/*/*/*.ipynb")
@@ -250,15 +255,17 @@ AUTODIFF = """
 import jax
 jax.config.update("jax_enable_x64", True)
 
-def batch_gradient(w, b, x, y):
+def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):
+    # The batch loss to first order in (w, b), built from the links, differentiated by JAX.
     def loss(w, b):
-        return jax.numpy.mean((w * jax.numpy.asarray(x) + b - jax.numpy.asarray(y)) ** 2)
-    dw, db = jax.grad(loss, argnums=(0, 1))(float(w), float(b))
+        return jax.numpy.mean(jax.numpy.asarray(dloss_dyhat)
+                              * (jax.numpy.asarray(dyhat_dw) * w + jax.numpy.asarray(dyhat_db) * b))
+    dw, db = jax.grad(loss, argnums=(0, 1))(0.0, 0.0)
     return float(dw), float(db)
 """
 
 IGNORES_INTERRUPTS = """
-def batch_gradient(w, b, x, y):
+def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, signal.SIG_IGN)
@@ -285,7 +292,7 @@ for attempt in (lambda: socket.create_connection(("127.0.0.1", {port}), timeout=
 class Hostile:
     student: str
     edits: list[Callable]
-    scores: tuple[float, float, float]  # observation, batch, softmax
+    scores: tuple[float, float, float]  # observation_gradient, batch_gradient, softmax (the CELLS)
     # cell (a grade_id, or "last") -> a phrase its outputs must show
     mentions: dict[str, str] = field(default_factory=dict)
     # what happens to the submitted file after it is written (a student's file-level mistakes)
@@ -307,54 +314,53 @@ def no_notebook(path: Path) -> None:
 
 
 def define(function: str, body: str) -> str:
-    arguments = "Z" if function == "softmax" else "w, b, x, y"
-    return f"def {function}({arguments}):\n    " + body.replace("\n", "\n    ")
+    return f"def {function}({ARGUMENTS[function]}):\n    " + body.replace("\n", "\n    ")
 
 
 def corpus(port: int, course: Path = Path("/nonexistent")) -> list[Hostile]:
     batch, softmax = "batch_gradient", "softmax"
     return [
-        Hostile("patches-numpy-and-checks", [replace(batch, WRONG[batch] + PATCH_THE_TESTS)], (2, 0, 1),
+        Hostile("patches-numpy-and-checks", [replace(batch, WRONG[batch] + PATCH_THE_TESTS)], (1, 0, 1),
                 {"test_batch_gradient": "batch_gradient is wrong"}),
-        Hostile("forges-records", [replace(softmax, WRONG[softmax] + FORGE_RECORDS)], (2, 3, 0)),
-        Hostile("lying-objects", [replace(batch, LYING_OBJECTS)], (2, 0, 1),
-                {"test_batch_gradient": "batch_gradient is wrong"}),
+        Hostile("forges-records", [replace(softmax, WRONG[softmax] + FORGE_RECORDS)], (1, 1, 0)),
+        Hostile("lying-objects", [replace(batch, LYING_OBJECTS)], (1, 0, 1),
+                {"test_batch_gradient": "expected 1.0625, got 1.422381221"}),  # the worked example's answer
         Hostile("input-transformer",
                 [extend(softmax, "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])")],
-                (2, 3, 0), {"test_softmax": "no answers were recorded"}),
+                (1, 1, 0), {"test_softmax": "no answers were recorded"}),
         Hostile("tags-test-as-demo", [replace(batch, WRONG[batch]), tag("test_batch_gradient", "demo")],
-                (2, 0, 1), {"test_batch_gradient": "on the lecture's 3 observations"}),  # the test ran
+                (1, 0, 1), {"test_batch_gradient": "on the lecture's 3 observations"}),  # the test ran
         Hostile("snooper", [replace("observation_gradient", SNOOPER.replace("KNOWN_COURSE", str(course))),
                             replace(batch, "pass"),
                             replace(softmax, "pass")], (0, 0, 0)),
-        Hostile("saboteur", [append(SABOTAGE)], (2, 3, 1)),
-        Hostile("autodiff", [replace(batch, AUTODIFF)], (2, 0, 1),
+        Hostile("saboteur", [append(SABOTAGE)], (1, 1, 1)),
+        Hostile("autodiff", [replace(batch, AUTODIFF)], (1, 0, 1),
                 {"batch_gradient": "jax is not available when your notebook is graded"}),
         Hostile("edits-locked-tests", [replace("test_observation_gradient", "print('all good')"),
                                        replace(batch, WRONG[batch]), replace("test_batch_gradient", "pass")],
-                (2, 0, 1), {"test_observation_gradient": "your changes to it were discarded",
+                (1, 0, 1), {"test_observation_gradient": "your changes to it were discarded",
                             "test_batch_gradient": "your changes to it were discarded"}),
-        Hostile("deletes-a-test", [delete("test_batch_gradient")], (2, 0, 1),
+        Hostile("deletes-a-test", [delete("test_batch_gradient")], (1, 0, 1),
                 {"test_batch_gradient": "deleted"}),
-        Hostile("retypes-a-test", [retype("test_observation_gradient")], (0, 3, 1),
+        Hostile("retypes-a-test", [retype("test_observation_gradient")], (0, 1, 1),
                 {"test_observation_gradient": "deleted"}),
         Hostile("duplicates-a-test", [replace(softmax, WRONG[softmax]), duplicate("test_softmax")],
-                (2, 3, 0)),
-        Hostile("loops-at-top-level", [append("while True:\n    pass")], (2, 3, 1)),
-        Hostile("loops-in-a-function", [replace(batch, define(batch, "while True:\n    pass"))], (2, 0, 1),
+                (1, 1, 0)),
+        Hostile("loops-at-top-level", [append("while True:\n    pass")], (1, 1, 1)),
+        Hostile("loops-in-a-function", [replace(batch, define(batch, "while True:\n    pass"))], (1, 0, 1),
                 {"test_batch_gradient": "endless loop"}),
-        Hostile("ignores-interrupts", [replace(batch, IGNORES_INTERRUPTS)], (2, 0, 1),
+        Hostile("ignores-interrupts", [replace(batch, IGNORES_INTERRUPTS)], (1, 0, 1),
                 {"test_batch_gradient": "did not stop when interrupted"}),
         Hostile("prints-megabytes", [extend(batch, "_solved = batch_gradient\n" + define(
-                    batch, "print('y' * 300_000)\nreturn _solved(w, b, x, y)")),
-                                     append("print('x' * 5_000_000)")], (2, 3, 1),
+                    batch, "print('y' * 300_000)\nreturn _solved(dloss_dyhat, dyhat_dw, dyhat_db)")),
+                                     append("print('x' * 5_000_000)")], (1, 1, 1),
                 {"test_batch_gradient": "output truncated"}),
         Hostile("exits-and-crashes", [extend("observation_gradient", "import sys\nsys.exit(1)"),
                                       replace(batch, define(batch, "import os\nos._exit(0)")),
-                                      append("import ctypes\nctypes.string_at(0)")], (2, 0, 1),
+                                      append("import ctypes\nctypes.string_at(0)")], (1, 0, 1),
                 {"test_batch_gradient": "kernel died", "last": "kernel died"}),
         Hostile("uses-too-much-memory", [replace(batch, define(batch, "return np.ones(2**31).sum(), 0.0")),
-                                         append("hoard = bytearray(3 * 2**30)")], (2, 0, 1),
+                                         append("hoard = bytearray(3 * 2**30)")], (1, 0, 1),
                 {"test_batch_gradient": "ran out of memory", "last": "ran out of memory"}),
         Hostile("nan-and-wrong-shapes", [
             replace("observation_gradient",
@@ -362,9 +368,9 @@ def corpus(port: int, course: Path = Path("/nonexistent")) -> list[Hostile]:
             replace(batch, define(batch, "return np.zeros(3), np.zeros(3)"))], (0, 0, 1),
                 {"test_observation_gradient": "not a finite number",
                  "test_batch_gradient": "expected an array of shape ()"}),
-        Hostile("calls-the-network", [append(NETWORK.format(port=port))], (2, 3, 1), {"last": "no network"}),
+        Hostile("calls-the-network", [append(NETWORK.format(port=port))], (1, 1, 1), {"last": "no network"}),
         Hostile("corrupt-notebook", [], (0, 0, 0), damage=corrupt, notice="is not a notebook that can be opened"),
-        Hostile("renamed-notebook", [], (2, 3, 1), damage=rename),
+        Hostile("renamed-notebook", [], (1, 1, 1), damage=rename),
         Hostile("no-notebook", [], (0, 0, 0), damage=no_notebook, notice="no notebook named"),
     ]
 

@@ -35,27 +35,30 @@ NOTEBOOK = f"{ASSIGNMENT}/linear_regression.ipynb"
 SHOTS = ROOT / "artifacts" / "hub"
 
 CORRECT = {
-    "observation_gradient": "def observation_gradient(w, b, x, y):\n    r = w * x + b - y\n"
-                            "    return 2 * r * x, 2 * r\n",
-    "batch_gradient": "def batch_gradient(w, b, x, y):\n    r = w * x + b - y\n"
-                      "    return np.mean(2 * r * x), np.mean(2 * r)\n",
+    "loss_slope": "def loss_slope(y_hat, y):\n    return 2 * (y_hat - y)\n",
+    "prediction_slopes": "def prediction_slopes(x):\n    x = np.asarray(x, dtype=float)\n"
+                         "    return x, np.ones_like(x)\n",
+    "observation_gradient": "def observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
+                            "    return dloss_dyhat * dyhat_dw, dloss_dyhat * dyhat_db\n",
+    "batch_gradient_shapes": "def batch_gradient_shapes(n):\n    return (n,), (n,), (n,), (), ()\n",
+    "batch_gradient": "def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
+                      "    return np.mean(dloss_dyhat * dyhat_dw), np.mean(dloss_dyhat * dyhat_db)\n",
     "softmax": "def softmax(Z):\n    e = np.exp(Z - Z.max(axis=1, keepdims=True))\n"
                "    return e / e.sum(axis=1, keepdims=True)\n",
 }
-# The classic slip in the batch gradient (the factor 2 forgotten): 3 of assignment 1's 6 points.
-PARTLY = {**CORRECT, "batch_gradient": "def batch_gradient(w, b, x, y):\n    r = w * x + b - y\n"
-                                       "    return np.mean(r * x), np.mean(r)\n"}
+# The classic slip in one link (the factor 2 of ∂Loss_i/∂ŷ forgotten): 5 of assignment 1's 6 points.
+PARTLY = {**CORRECT, "loss_slope": "def loss_slope(y_hat, y):\n    return y_hat - y\n"}
 # Looks for the course, the gradebook, other students' work and submissions, and answers nothing.
 HOSTILE = {"observation_gradient": (
     "import glob, os\n"
     "stolen = [p for pattern in ('/opt/*/course/source/*/*.md', '/opt/*/course/gradebook.db',\n"
     "          '/home/*/*/*.ipynb', '/opt/*/exchange/*/inbound/*', '/opt/*/hub/*') for p in glob.glob(pattern)]\n"
     "print('STOLEN', stolen)\n"
-    "def observation_gradient(w, b, x, y):\n    return (0.0, 0.0)\n")}
-# Bob's first try answers only the first exercise (2 points); he resubmits PARTLY later.
-FIRST_TRY = {"observation_gradient": CORRECT["observation_gradient"]}
+    "def observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n    return (0.0, 0.0)\n")}
+# Bob's first try answers only the first exercise (1 point); he resubmits PARTLY later.
+FIRST_TRY = {"loss_slope": CORRECT["loss_slope"]}
 STUDENTS = {"bp-ada": CORRECT, "bp-bob": FIRST_TRY, "bp-eve": HOSTILE}
-EXPECTED_SCORES = {"bp-ada": 6.0, "bp-bob": 3.0, "bp-eve": 0.0}
+EXPECTED_SCORES = {"bp-ada": 6.0, "bp-bob": 5.0, "bp-eve": 0.0}
 
 
 def _missing() -> str | None:

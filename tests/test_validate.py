@@ -108,9 +108,12 @@ def test_a_failure_says_what_is_wrong(tmp_path):
     path = write(tmp_path / A1, "linear_regression.ipynb", slip)
     done = validate(str(path), cwd=tmp_path)
     assert done.returncode == 1
-    assert "FAIL  test_batch_gradient (3 points): public tests failed" in done.stdout
-    assert "expected -14.69416308, got -7.347081538" in done.stdout
-    assert "the factor 2 of the square's derivative is missing" in done.stdout
+    assert "FAIL  test_loss_slope (1 point): public tests failed" in done.stdout
+    assert "expected -24.8, got -12.4" in done.stdout
+    assert "a factor 2 is missing" in done.stdout
+    # One wrong link costs that link's cell only: the compositions take link values, not the link.
+    assert lines_by_cell(done.stdout)["test_observation_gradient"] == "PASS"
+    assert lines_by_cell(done.stdout)["test_batch_gradient"] == "PASS"
     assert done.stdout.rstrip().endswith("validate: 1 notebook, public tests failed (exit 1)")
 
 
@@ -123,14 +126,14 @@ def test_junit_and_github_actions(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     [annotation] = [line for line in done.stdout.splitlines() if line.startswith("::")]
     assert annotation.startswith(f"::error file={path.relative_to(tmp_path)},"
-                                 f"title=test_batch_gradient failed (3 points)::batch_gradient on")
+                                 f"title=test_loss_slope failed (1 point)::loss_slope for")
     assert "%0A" in annotation and "\n" not in annotation
-    assert "| test_batch_gradient | 3 | **failed** |" in summary.read_text()
+    assert "| test_loss_slope | 1 | **failed** |" in summary.read_text()
     root = ET.parse(tmp_path / "out" / "results.xml").getroot()
-    assert (root.tag, root.get("tests"), root.get("failures"), root.get("errors")) == ("testsuites", "3", "1", "0")
+    assert (root.tag, root.get("tests"), root.get("failures"), root.get("errors")) == ("testsuites", "6", "1", "0")
     [failure] = root.iter("failure")
     case = next(c for c in root.iter("testcase") if c.find("failure") is not None)
-    assert case.get("name") == "test_batch_gradient"
+    assert case.get("name") == "test_loss_slope"
     assert case.get("classname") == f"{A1}.linear_regression"
     assert "factor 2" in failure.text
     # Outside GitHub Actions: no workflow commands.
@@ -196,14 +199,14 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "not a course notebook": ([str(plain)], "is not a notebook of this course"),
         "deleted test cell": ([str(write(tmp / "deleted" / A1, "linear_regression.ipynb",
                                          _deleted(reference, "test_batch_gradient")))],
-                              "test cell test_batch_gradient (3 points) was deleted"),
+                              "test cell test_batch_gradient (1 point) was deleted"),
         "edited test cell": ([str(write(tmp / "edited" / A1, "linear_regression.ipynb",
                                         _edited(reference, "test_softmax")))],
                              "test cell test_softmax (1 point) was edited"),
         "edited test cell, checksum forged": (
             [str(write(tmp / "forged" / A1, "linear_regression.ipynb",
                        _edited(reference, "test_observation_gradient", forge_checksum=True)))],
-            "test cell test_observation_gradient (2 points) was edited"),
+            "test cell test_observation_gradient (1 point) was edited"),
         "points changed": ([str(write(tmp / "points" / A1, "linear_regression.ipynb",
                                       _retagged(reference, "test_softmax")))],
                            "test cell test_softmax: its nbgrader metadata"),
@@ -243,7 +246,7 @@ def test_one_cell_and_several_notebooks(tmp_path):
     slip = submissions.with_edits(submissions.solved(A1), spec(A1).SLIP["edits"])
     path = write(tmp_path / A1, "linear_regression.ipynb", slip)
     assert validate(str(path), "--cell", "test_softmax", cwd=tmp_path).returncode == 0
-    assert validate(str(path), "--cell", "test_batch_gradient", cwd=tmp_path).returncode == 1
+    assert validate(str(path), "--cell", "test_loss_slope", cwd=tmp_path).returncode == 1
     unknown = validate(str(path), "--cell", "test_nothing", cwd=tmp_path)
     assert unknown.returncode == 2 and "no test cell test_nothing" in unknown.stdout
     # The worst verdict wins: a failing notebook and an unusable path give 2.
@@ -281,8 +284,9 @@ def test_a_cell_past_the_time_limit_is_interrupted_and_named(tmp_path):
     path = write(tmp_path / A1, "linear_regression.ipynb", notebook)
     done = validate(str(path), cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert lines_by_cell(done.stdout) == {"test_observation_gradient": "PASS", "test_batch_gradient": "FAIL",
-                                          "test_softmax": "PASS"}
+    assert lines_by_cell(done.stdout) == {"test_loss_slope": "PASS", "test_prediction_slopes": "PASS",
+                                          "test_observation_gradient": "PASS", "test_batch_gradient_shapes": "PASS",
+                                          "test_batch_gradient": "FAIL", "test_softmax": "PASS"}
     assert (f"an earlier cell failed: cell batch_gradient: the cell ran past the {limits.CELL_TIMEOUT_SECONDS} s "
             f"limit and was interrupted") in done.stdout
 
