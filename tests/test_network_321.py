@@ -133,3 +133,32 @@ def test_hidden_cases_vary_widths_and_batches_and_the_shapes_cases_never_repeat_
         _, cases = checks.cases_for(f"network_321.{check}")
         sizes = {np.shape(case.args[-1]) for case in cases}
         assert len({n for n, *_ in sizes}) >= 5 and len({s[1] for s in sizes if len(s) > 1}) >= 4, (check, sizes)
+
+
+def test_no_visible_test_holds_a_call_that_returns_a_graded_answer_from_that_functions_own_arguments():
+    """A visible test that computed a link's expected value by a helper called on the link's own arguments
+    (the slope of record_losses at ŷ, of np.exp at log ŷ) handed the student a line to copy as the answer.
+    The finite-difference helpers students see take a whole network (X, y, W1, w2), which no graded
+    function of the links or the deltas receives; the elementwise differencer is private."""
+    import inspect
+
+    from tests.test_hints import TESTS
+
+    assert not hasattr(n321, "slope_by_finite_differences")
+    sources = [source for notebook, _, source, _ in TESTS if notebook == "network_321"]
+    assert sources and not any("_by_finite_differences" in source for source in sources)
+    helpers = [name for name in dir(n321) if name.startswith("numerical")]
+    assert sorted(helpers) == ["numerical_deltas", "numerical_gradients", "numerical_links"]
+    for name in helpers:
+        assert list(inspect.signature(getattr(n321, name)).parameters)[:4] == ["X", "y", "W1", "w2"], name
+    for name in n321.BACKPROP_FUNCTIONS:
+        assert "W1" not in inspect.signature(getattr(reference, name)).parameters, name
+
+
+def test_the_numerical_links_are_the_reference_links():
+    X, y, W1, w2 = n321.random_network(6, 3, 4, seed=5)
+    values = n321.forward(X, W1, w2)
+    links = n321.numerical_links(X, y, W1, w2)
+    np.testing.assert_allclose(links.loss_slope, reference.loss_slope(values.y_hat, y), rtol=1e-8)
+    np.testing.assert_allclose(links.output_slope, reference.output_slope(values.y_hat), rtol=1e-8)
+    np.testing.assert_allclose(links.sigmoid_slope, reference.sigmoid_slope(values.a1), rtol=1e-8)
