@@ -366,6 +366,12 @@ SLIPS = {
              wrong=lambda r, y_hat, y: (r[0] / 2,)),
         Slip("the sign is flipped: the loss grows with ŷ where ŷ is above y",
              wrong=lambda r, y_hat, y: (-r[0],)),
+        Slip("that is one number for the whole batch, averaged over the records: ∂L_i/∂ŷ_i has one entry per "
+             "record, shape (n,)",
+             wrong=lambda r, y_hat, y: (np.mean(r[0]),)),
+        Slip("that is one number for the whole batch, summed over the records: ∂L_i/∂ŷ_i has one entry per "
+             "record, shape (n,)",
+             wrong=lambda r, y_hat, y: (np.sum(r[0]),)),
     ),
     "output_slope": (
         Slip("the exponential is applied to ŷ again: ŷ already is exp(z2), and the slope is wanted at z2",

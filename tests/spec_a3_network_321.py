@@ -153,6 +153,7 @@ REGRESSION_GUARDS = [
     "Adam's largest step per weight, averaged over 100 steps: 5.5e-04 by step 1000, 2.0e-04 by step 3000, "
     "4.6e-05 by step 4000, 3.0e-06 by step 5000",
     "Hessian eigenvalues from 0.0086 to 2185: condition number 2.5e+05",
+    "the flattest direction: 97% of it in w2, whose two weights move in opposite ways",
     "gradient descent: leftover error 0.0018, 100.0% of it along the flattest direction",
     "            Adam: leftover error 0.024, 99.8% of it along the flattest direction",
 ]

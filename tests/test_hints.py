@@ -176,6 +176,8 @@ STUDENT_SLIPS = {
         ("the factor 2 of the square's derivative is missing", "def loss_slope(y_hat, y):\n    return y_hat - y"),
         ("the 1/n of the mean does not belong here", "def loss_slope(y_hat, y):\n"
          "    return 2 * (y_hat - y) / len(y)"),
+        ("that is one number for the whole batch, averaged", "def loss_slope(y_hat, y):\n"
+         "    return np.mean(2 * (y_hat - y))"),
     ],
     "network_321.output_slope": [
         ("the exponential is applied to ŷ again", "def output_slope(y_hat):\n    return np.exp(y_hat)"),
