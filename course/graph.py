@@ -326,6 +326,14 @@ class Graph:
             values = self.forward(inputs)
         except Exception as error:  # noqa: BLE001 - shown, never raised out of a view
             return Report(graph=self, nodes=[], failure=f"the forward pass failed: {_describe(error)}")
+        loss = float(values[self.loss])
+        if not math.isfinite(loss):
+            # Every gradient is NaN then, the finite differences too: blaming the first node would mislead.
+            bad = [name for name in self.leaves if np.issubdtype(values[name].dtype, np.floating)
+                   and not np.isfinite(values[name]).all()]
+            cause = (f"{', '.join(bad)} {'holds' if len(bad) == 1 else 'hold'} NaN or infinite entries" if bad
+                     else "the forward pass overflowed")
+            return Report(graph=self, nodes=[], failure=f"the loss is {loss}: {cause}, so no gradient can be checked")
         try:
             with _quietly(), _time_limit(seconds):
                 gradients = backward({name: value.copy() for name, value in values.items()})
@@ -337,7 +345,8 @@ class Graph:
             return self.check(values, {}, numeric, failure=f"not yet: the backward pass needs a function that "
                                                              f"is still to be implemented{where}")
         except Exception as error:  # noqa: BLE001
-            return self.check(values, {}, numeric, failure=f"the backward pass raised {_describe(error)}")
+            return self.check(values, {}, numeric,
+                              failure=f"the backward pass raised {_describe(error)}{_raised_in(error)}")
         if not isinstance(gradients, Mapping):
             return self.check(values, {}, numeric, failure=(
                 f"the backward pass returned {type(gradients).__name__}, not a dict of node name -> gradient"))
@@ -561,6 +570,20 @@ def _time_limit(seconds: float):
         if outer_delay:  # someone else's timer was running: give back what is left of it
             signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - start), 1e-3),
                              outer_interval)
+
+
+def _raised_in(error: BaseException) -> str:
+    """" (in hidden_deltas, line 12)": the innermost named function outside numpy and this package, where
+    the error surfaced in the student's code; "" when there is none (a lambda, a module's top level)."""
+    import os
+    import traceback
+
+    skip = (os.path.dirname(np.__file__), os.path.dirname(os.path.abspath(__file__)))
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not os.path.abspath(frame.filename).startswith(skip)]
+    if not frames or frames[-1].name.startswith("<"):
+        return ""
+    return f" (in {frames[-1].name}, line {frames[-1].lineno})"
 
 
 @contextlib.contextmanager

@@ -8,7 +8,9 @@ which is also the layout of a Keras Dense kernel. What the lecture defines lives
 here; the links, deltas and weight gradients are the student's, and `backprop` only
 chains whatever functions it is given (the training loop and the sliders use it with
 the student's functions). The finite-difference helpers here give the visible tests
-derivatives that use none of the student's code.
+derivatives that use none of the student's code; each takes a whole network (X, y, W1, w2),
+never the arguments a graded function receives, so no test cell holds a call that returns a
+graded answer from that function's own arguments.
 """
 from __future__ import annotations
 
@@ -93,14 +95,36 @@ def backprop_of(module) -> Gradients:
 FINITE_DIFFERENCE_STEP = 1e-5
 
 
-def slope_by_finite_differences(function: Callable[[np.ndarray], np.ndarray], at: np.ndarray) -> np.ndarray:
+def _slope_by_finite_differences(function: Callable[[np.ndarray], np.ndarray], at: np.ndarray) -> np.ndarray:
     """The slope of an elementwise `function` at every entry of `at`, by central differences.
 
     shapes: `at` any shape; `function` maps an array to one of the same shape; the result has that shape.
+    Private, and no visible test calls it on the arguments a graded function receives: a helper
+    that took a link's own arguments would be that link's answer, ready to copy from the test cell.
     """
     at = np.asarray(at, dtype=float)
     step = FINITE_DIFFERENCE_STEP * np.maximum(1.0, np.abs(at))
     return (function(at + step) - function(at - step)) / (2 * step)
+
+
+class Links(NamedTuple):
+    """The links of one network's forward pass, by finite differences (see `numerical_links`)."""
+
+    loss_slope: np.ndarray     # ∂L_i/∂ŷ_i, (n,)
+    output_slope: np.ndarray   # ∂ŷ/∂z2, (n,)
+    sigmoid_slope: np.ndarray  # σ′(z1), (n, h)
+
+
+def numerical_links(X: np.ndarray, y: np.ndarray, W1: np.ndarray, w2: np.ndarray) -> Links:
+    """The three links of the network (W1, w2) on (X, y), each step of the forward pass differenced numerically.
+
+    Each is a slope of one elementwise step, taken where the forward pass puts it: the square
+    at ŷ, the exponential at z2, the sigmoid at z1. shapes: X (n, d), y (n,), W1 (d, h), w2 (h,).
+    """
+    values = forward(np.asarray(X, dtype=float), W1, w2)
+    return Links(_slope_by_finite_differences(lambda y_hat: record_losses(y_hat, y), values.y_hat),
+                 _slope_by_finite_differences(np.exp, values.z2),
+                 _slope_by_finite_differences(sigmoid, values.z1))
 
 
 def numerical_deltas(X: np.ndarray, y: np.ndarray, W1: np.ndarray, w2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,14 +135,14 @@ def numerical_deltas(X: np.ndarray, y: np.ndarray, W1: np.ndarray, w2: np.ndarra
     W1 (d, h), w2 (h,).
     """
     z1 = np.asarray(X, dtype=float) @ W1
-    delta2 = slope_by_finite_differences(lambda z2: record_losses(np.exp(z2), y), sigmoid(z1) @ w2)
+    delta2 = _slope_by_finite_differences(lambda z2: record_losses(np.exp(z2), y), sigmoid(z1) @ w2)
     delta1 = np.empty_like(z1)
     for unit in range(z1.shape[1]):
         def losses(column, unit=unit):
             moved = z1.copy()
             moved[:, unit] = column
             return record_losses(np.exp(sigmoid(moved) @ w2), y)
-        delta1[:, unit] = slope_by_finite_differences(losses, z1[:, unit])
+        delta1[:, unit] = _slope_by_finite_differences(losses, z1[:, unit])
     return delta2, delta1
 
 
@@ -342,6 +366,12 @@ SLIPS = {
              wrong=lambda r, y_hat, y: (r[0] / 2,)),
         Slip("the sign is flipped: the loss grows with ŷ where ŷ is above y",
              wrong=lambda r, y_hat, y: (-r[0],)),
+        Slip("that is one number for the whole batch, averaged over the records: ∂L_i/∂ŷ_i has one entry per "
+             "record, shape (n,)",
+             wrong=lambda r, y_hat, y: (np.mean(r[0]),)),
+        Slip("that is one number for the whole batch, summed over the records: ∂L_i/∂ŷ_i has one entry per "
+             "record, shape (n,)",
+             wrong=lambda r, y_hat, y: (np.sum(r[0]),)),
     ),
     "output_slope": (
         Slip("the exponential is applied to ŷ again: ŷ already is exp(z2), and the slope is wanted at z2",
@@ -353,13 +383,15 @@ SLIPS = {
     ),
     "sigmoid_slope": (
         Slip("σ is applied to a1 again: a1 already is σ(z1), and the slope is wanted at z1, from a1",
-             wrong=lambda r, a1: (slope_by_finite_differences(sigmoid, a1),)),
+             wrong=lambda r, a1: (_slope_by_finite_differences(sigmoid, a1),)),
         Slip("that is σ(z1) itself (a1), not its slope",
              wrong=lambda r, a1: (_array(a1),)),
         Slip("the sign is flipped: σ rises everywhere, so its slope is positive",
              wrong=lambda r, a1: (-r[0],)),
     ),
     "backprop_shapes": (
+        Slip("n and h are swapped: n counts the records (the rows of X), h the hidden units (the columns of W1)",
+             wrong=lambda r, n, d, h: ((h,), (h, n), (d, n), (n,))),
         Slip("δ1 is transposed: like z1, it has one row per record and one column per hidden unit",
              wrong=lambda r, n, d, h: (r[0], (h, n), r[2], r[3])),
         Slip("∂L/∂W1 is transposed: a weight's gradient has one entry per weight, laid out like the weight",
@@ -371,6 +403,8 @@ SLIPS = {
              wrong=lambda r, n, d, h: (r[0], r[1], (n, d, h), (n, h))),
         Slip("δ2 is a column: one number per record has shape (n,) in this course",
              wrong=lambda r, n, d, h: ((n, 1), r[1], r[2], r[3])),
+        Slip("∂L/∂w2 is a column: w2 has shape (h,), and its gradient is laid out like it",
+             wrong=lambda r, n, d, h: (r[0], r[1], r[2], (h, 1))),
     ),
     "output_delta": (
         Slip("the links are added: the chain rule multiplies the slopes along the path",
@@ -379,6 +413,9 @@ SLIPS = {
              wrong=lambda r, loss_slope, output_slope: (_array(loss_slope),)),
         Slip("the loss's link ∂L_i/∂ŷ is missing: the chain starts at the loss",
              wrong=lambda r, loss_slope, output_slope: (_array(output_slope),)),
+        Slip("the 1/n of the mean does not belong in a delta: δ2 is the slope of one record's loss, and the "
+             "mean's 1/n comes in once, in the weight gradients",
+             wrong=lambda r, loss_slope, output_slope: (r[0] / len(_array(loss_slope)),)),
     ),
     "hidden_deltas": (
         Slip("the sigmoid's link σ′(z1) is missing: the chain runs through each hidden unit's sigmoid",
@@ -391,6 +428,12 @@ SLIPS = {
              "whole of w2, giving an (n, h) array",
              shapes=lambda shapes, delta2, w2, slope: np.shape(delta2) != np.shape(w2)
              and {np.shape(delta2), np.shape(w2)} <= set(shapes)),
+        Slip("δ1 is summed over the records: every record has its own δ1, one row per record and one column "
+             "per hidden unit, (n, h)",
+             wrong=lambda r, delta2, w2, slope: (r[0].sum(axis=0),)),
+        Slip("the 1/n of the mean does not belong in a delta: δ1 is the slope of one record's loss, and the "
+             "mean's 1/n comes in once, in the weight gradients",
+             wrong=lambda r, delta2, w2, slope: (r[0] / len(_array(delta2)),)),
     ),
     "gradients": (
         Slip("the gradients are summed over the records: the loss is a mean, so divide by n",

@@ -103,6 +103,38 @@ SLIP = {
     "feedback_mentions": "∂ŷ/∂z2: 4 of 4 entries are wrong",
 }
 
+# More submissions with exactly one wrong link or composition, each as students write the classic slip:
+# each must lose that cell's points and no other, and its feedback must name the link and the slip
+# (tests/test_assignments.py::test_one_wrong_link_loses_exactly_that_links_points).
+ONE_WRONG_LINK = {
+    "loss-slope-sign": {
+        "edits": {"loss_slope": [("return 2 * (y_hat - y)", "return 2 * (y - y_hat)")]},
+        "failing_cells": {"test_loss_slope"},
+        "feedback_mentions": ["∂L_i/∂ŷ: 4 of 4 entries are wrong", "hint: the sign is flipped"],
+    },
+    "sigmoid-slope-of-the-pre-activation": {
+        "edits": {"sigmoid_slope": [("return a1 * (1 - a1)", "return n321.sigmoid(a1) * (1 - n321.sigmoid(a1))")]},
+        "failing_cells": {"test_sigmoid_slope"},
+        "feedback_mentions": ["σ′(z1): 6 of 6 entries are wrong", "hint: σ is applied to a1 again"],
+    },
+    "hidden-deltas-without-the-batch-axis": {
+        "edits": {"hidden_deltas": [("return np.outer(output_delta, w2) * sigmoid_slope",
+                                     "return output_delta * w2 * sigmoid_slope")]},
+        "failing_cells": {"test_hidden_deltas"},
+        "feedback_mentions": ["hidden_deltas stopped on a shape mismatch", "hint: δ2 has one entry per record"],
+    },
+    "gradients-summed": {
+        "edits": {"gradients": [("n_records = len(X)", "n_records = 1")]},
+        "failing_cells": {"test_gradients"},
+        "feedback_mentions": ["dL/dW1: 6 of 6 entries are wrong", "hint: the gradients are summed over the records"],
+    },
+    "shapes-n-and-h-swapped": {
+        "edits": {"backprop_shapes": [("return (n,), (n, h), (d, h), (h,)", "return (h,), (h, n), (d, n), (n,)")]},
+        "failing_cells": {"test_backprop_shapes"},
+        "feedback_mentions": ["shape of δ1", "hint: n and h are swapped"],
+    },
+}
+
 # What the executed source notebook must display: seed 000's weights, to every printed digit.
 EXPECTED_OUTPUTS = [
     "w1_1 = [0.24985576 0.5000211  0.75018656]",
@@ -121,6 +153,7 @@ REGRESSION_GUARDS = [
     "Adam's largest step per weight, averaged over 100 steps: 5.5e-04 by step 1000, 2.0e-04 by step 3000, "
     "4.6e-05 by step 4000, 3.0e-06 by step 5000",
     "Hessian eigenvalues from 0.0086 to 2185: condition number 2.5e+05",
+    "the flattest direction: 97% of it in w2, whose two weights move in opposite ways",
     "gradient descent: leftover error 0.0018, 100.0% of it along the flattest direction",
     "            Adam: leftover error 0.024, 99.8% of it along the flattest direction",
 ]

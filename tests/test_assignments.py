@@ -264,3 +264,48 @@ def test_round_trip_through_nbgrader(course, assignment):
             assert line not in text, f"feedback for {student} shows hidden test {line!r}"
         if student.endswith("-slip"):
             assert slip["feedback_mentions"] in text, "the slip's feedback does not say what is wrong"
+
+
+ONE_WRONG_LINK = [(assignment, student) for assignment in ASSIGNMENTS
+                  for student in getattr(spec(assignment), "ONE_WRONG_LINK", {})]
+
+
+@pytest.fixture(scope="module")
+def one_wrong_link_graded(course):
+    """Every assignment's ONE_WRONG_LINK submissions, autograded for real (sandboxed) in one run each."""
+    from nbgrader.apps import NbGraderAPI
+
+    from instructor.autograde import autograde
+    from instructor.config import load_config
+
+    results = {}
+    for assignment in sorted({a for a, _ in ONE_WRONG_LINK}):
+        root = course.generated(assignment)
+        name, _ = submissions.release_notebook(assignment, root)
+        reference = submissions.solved(assignment, root)
+        wrong = spec(assignment).ONE_WRONG_LINK
+        for student, slip in wrong.items():
+            gradebook.submit(root, assignment, student, name, submissions.with_edits(reference, slip["edits"]))
+        outcomes = autograde(root, assignment, list(wrong), jobs=2)
+        assert all(o.graded for o in outcomes), outcomes
+        api = NbGraderAPI(config=load_config(root))
+        for student in wrong:
+            assert api.generate_feedback(assignment, student, force=True)["success"]
+            page = (root / "feedback" / student / assignment / f"{name}.html").read_text()
+            results[assignment, student] = (gradebook.scores(root, assignment, student), _visible_text(page))
+    return results
+
+
+@pytest.mark.parametrize("assignment, student", ONE_WRONG_LINK, ids=[s for _, s in ONE_WRONG_LINK])
+def test_one_wrong_link_loses_exactly_that_links_points(one_wrong_link_graded, assignment, student):
+    """Issue #15's promise, through the real autograde: one wrong link (or composition, or shapes) costs
+    its own cell's points, every other cell keeps its full marks, and the feedback names the link."""
+    slip = spec(assignment).ONE_WRONG_LINK[student]
+    scores, feedback = one_wrong_link_graded[assignment, student]
+    for cell, (score, max_score) in scores.cells.items():
+        expected = 0 if cell in slip["failing_cells"] else max_score
+        assert score == expected, f"{student}: {cell} scored {score}, expected {expected}"
+    assert set(slip["failing_cells"]) <= set(scores.cells)
+    assert scores.total == scores.max_total - sum(scores.cells[c][1] for c in slip["failing_cells"])
+    for mention in slip["feedback_mentions"]:
+        assert mention in feedback, f"{student}: the feedback does not say {mention!r}"

@@ -212,6 +212,19 @@ def test_the_network_slider_is_slow_at_its_low_end_converges_at_the_lectures_and
     assert high[-1] > high[0]
 
 
+@pytest.mark.parametrize("eta", np.geomspace(0.005, NETWORK[1], 7))
+def test_above_0_005_the_prediction_falls_below_every_target_and_the_loss_sticks_near_the_mean_of_y_squared(eta):
+    """The text: above about 0.005 an early step overshoots so far that ŷ falls below every target, and the
+    loss then hardly moves, near mean(y²) (the loss of predicting 0), above where it started."""
+    run = n321.train(n321.backprop_of(reference_321), _X, _y, *n321.start(), learning_rate=eta, steps=300,
+                     loss_every=1)
+    losses = run.losses
+    assert np.isfinite(losses).all() and losses[-1] > losses[0]
+    assert 0.9 * np.mean(_y ** 2) < losses[-1] < np.mean(_y ** 2)
+    assert abs(losses[-1] - losses[-101]) < 0.1 * losses[-1], "the loss hardly moves over the last 100 steps"
+    assert np.all(n321.forward(_X, run.W1, run.w2).y_hat < _y.min()), "ŷ below every target"
+
+
 HOUSE = slider_range(HOUSES, "hp.train(full_gradient")
 
 

@@ -187,8 +187,26 @@ STUDENT_SLIPS = {
          "    n = np.atleast_2d(x).shape[0]\n"
          "    return eta * np.atleast_1d(d_o) @ np.atleast_2d(h) / n, eta * x[:, None] * d_h / n"),
     ],
+    "network_321.loss_slope": [
+        ("the sign is flipped", "def loss_slope(y_hat, y):\n    return 2 * (y - y_hat)"),
+        ("the factor 2 of the square's derivative is missing", "def loss_slope(y_hat, y):\n    return y_hat - y"),
+        ("the 1/n of the mean does not belong here", "def loss_slope(y_hat, y):\n"
+         "    return 2 * (y_hat - y) / len(y)"),
+        ("that is one number for the whole batch, averaged", "def loss_slope(y_hat, y):\n"
+         "    return np.mean(2 * (y_hat - y))"),
+    ],
+    "network_321.output_slope": [
+        ("the exponential is applied to ŷ again", "def output_slope(y_hat):\n    return np.exp(y_hat)"),
+    ],
+    "network_321.output_delta": [
+        ("the 1/n of the mean does not belong in a delta", "def output_delta(loss_slope, output_slope):\n"
+         "    return loss_slope * output_slope / len(loss_slope)"),
+    ],
     "network_321.hidden_deltas": [
         ("δ2 has one entry per record", "def hidden_deltas(d2, w2, slope):\n    return d2 * w2 * slope"),
+        ("δ1 is summed over the records", "def hidden_deltas(d2, w2, slope):\n    return np.dot(d2, slope) * w2"),
+        ("the 1/n of the mean does not belong in a delta", "def hidden_deltas(d2, w2, slope):\n"
+         "    return np.outer(d2, w2) * slope / len(d2)"),
     ],
     "network_321.gradients": [
         ("the gradients are summed", "def gradients(X, a1, d2, d1):\n    return X.T @ d1, a1.T @ d2"),
@@ -198,10 +216,13 @@ STUDENT_SLIPS = {
          "    return (), (h,), (d, h), (h,)"),
         ("the weight gradients keep a record axis", "def backprop_shapes(n, d, h):\n"
          "    return (n,), (n, h), (n, d, h), (n, h)"),
+        ("n and h are swapped", "def backprop_shapes(n, d, h):\n    return (h,), (h, n), (d, n), (n,)"),
+        ("∂L/∂w2 is a column", "def backprop_shapes(n, d, h):\n    return (n,), (n, h), (d, h), (h, 1)"),
     ],
     "network_321.sigmoid_slope": [
         ("σ is applied to a1 again", "def sigmoid_slope(a1):\n"
          "    return n321.sigmoid(a1) * (1 - n321.sigmoid(a1))"),
+        ("the sign is flipped: σ rises", "def sigmoid_slope(a1):\n    return a1 * (a1 - 1)"),
     ],
     "house_prices.dy_pred_dalpha_o": [
         ("∂ŷ/∂α_O: one slope per house", "def dy_pred_dalpha_o(alpha_o):\n    return 1.0"),

@@ -133,3 +133,91 @@ def test_hidden_cases_vary_widths_and_batches_and_the_shapes_cases_never_repeat_
         _, cases = checks.cases_for(f"network_321.{check}")
         sizes = {np.shape(case.args[-1]) for case in cases}
         assert len({n for n, *_ in sizes}) >= 5 and len({s[1] for s in sizes if len(s) > 1}) >= 4, (check, sizes)
+
+
+def test_no_visible_test_holds_a_call_that_returns_a_graded_answer_from_that_functions_own_arguments():
+    """A visible test that computed a link's expected value by a helper called on the link's own arguments
+    (the slope of record_losses at ŷ, of np.exp at log ŷ) handed the student a line to copy as the answer.
+    The finite-difference helpers students see take a whole network (X, y, W1, w2), which no graded
+    function of the links or the deltas receives; the elementwise differencer is private."""
+    import inspect
+
+    from tests.test_hints import TESTS
+
+    assert not hasattr(n321, "slope_by_finite_differences")
+    sources = [source for notebook, _, source, _ in TESTS if notebook == "network_321"]
+    assert sources and not any("_by_finite_differences" in source for source in sources)
+    helpers = [name for name in dir(n321) if name.startswith("numerical")]
+    assert sorted(helpers) == ["numerical_deltas", "numerical_gradients", "numerical_links"]
+    for name in helpers:
+        assert list(inspect.signature(getattr(n321, name)).parameters)[:4] == ["X", "y", "W1", "w2"], name
+    for name in n321.BACKPROP_FUNCTIONS:
+        assert "W1" not in inspect.signature(getattr(reference, name)).parameters, name
+
+
+def test_the_numerical_links_are_the_reference_links():
+    X, y, W1, w2 = n321.random_network(6, 3, 4, seed=5)
+    values = n321.forward(X, W1, w2)
+    links = n321.numerical_links(X, y, W1, w2)
+    np.testing.assert_allclose(links.loss_slope, reference.loss_slope(values.y_hat, y), rtol=1e-8)
+    np.testing.assert_allclose(links.output_slope, reference.output_slope(values.y_hat), rtol=1e-8)
+    np.testing.assert_allclose(links.sigmoid_slope, reference.sigmoid_slope(values.a1), rtol=1e-8)
+
+
+def _graph_view_cell(**swapped):
+    """The notebook's graph-view demo cell, run in plain Python on the reference functions with `swapped`
+    ones in their place: the GraphView it builds."""
+    import jupytext
+
+    from tests.conftest import ROOT
+
+    notebook = jupytext.read(ROOT / "source" / "a3_network_321" / "network_321.md")
+    [cell] = [c.source for c in notebook.cells if c.cell_type == "code" and "GraphView(" in c.source]
+    X, y = n321.lecture_data(6)
+    W1_start, w2_start = n321.start()
+    namespace = {"np": np, "n321": n321, "X": X, "y": y, "W1_start": W1_start, "w2_start": w2_start,
+                 **{name: getattr(reference, name) for name in n321.BACKPROP_FUNCTIONS}, **swapped}
+    exec(compile(cell, "<graph view cell>", "exec"), namespace)
+    return namespace["graph_view"]
+
+
+def _sigmoid(a):
+    return n321.sigmoid(a)
+
+
+def _raises(*args):
+    raise ValueError("a bug of the student's")
+
+
+@pytest.mark.parametrize("swapped, first_wrong", [
+    ({}, None),
+    ({"loss_slope": lambda y_hat, y: 2 * (y - y_hat)}, "y_hat"),
+    ({"output_slope": lambda y_hat: np.ones_like(y_hat)}, "z2"),
+    ({"output_delta": lambda loss_slope, output_slope: loss_slope + output_slope}, "z2"),
+    ({"sigmoid_slope": lambda a1: _sigmoid(a1) * (1 - _sigmoid(a1))}, "z1"),  # σ′ of the pre-activation
+    ({"hidden_deltas": lambda delta2, w2, slope: delta2[:, None] * slope}, "a1"),  # w2 left out
+    ({"gradients": lambda X, a1, d2, d1: (X.T @ d1, a1.T @ d2)}, "w2"),  # summed, not averaged
+], ids=["right", "loss_slope", "output_slope", "output_delta", "sigmoid_slope", "hidden_deltas", "gradients"])
+def test_the_graph_view_marks_the_node_each_wrong_function_reaches_first(swapped, first_wrong):
+    view = _graph_view_cell(**swapped)
+    assert view.first_wrong == first_wrong, view.text()
+    assert view.report.ok == (first_wrong is None)
+
+
+def test_the_graph_view_says_what_went_wrong_without_a_traceback(capsys):
+    def hidden_deltas(output_delta, w2, sigmoid_slope):
+        raise ValueError("a bug of the student's")
+
+    view = _graph_view_cell(hidden_deltas=hidden_deltas)
+    assert view.first_wrong is None
+    assert "the backward pass raised ValueError: a bug of the student's (in hidden_deltas, line" in view.text()
+    nan_view = _graph_view_cell()
+    nan_view.inputs = {**nan_view.inputs, "X": np.full((6, 3), np.nan)}
+    nan_view.refresh()
+    assert nan_view.first_wrong is None, "NaN inputs are not the student's gradient's fault"
+    assert "the loss is nan: X holds NaN or infinite entries" in nan_view.text()
+    shape_view = _graph_view_cell()
+    shape_view.inputs = {**shape_view.inputs, "W1": n321.start()[0].T}
+    shape_view.refresh()
+    assert shape_view.text().count("the forward pass failed: ValueError") >= 1
+    assert capsys.readouterr() == ("", "")
