@@ -107,6 +107,33 @@ def two_node_backprop(functions: TwoNodeFunctions) -> TwoNodeGradients:
     return backward
 
 
+def _naming_failures(functions):
+    """`functions` (a TwoNodeFunctions or HiddenLayerFunctions) with each one's failure naming it.
+
+    For the graph views: an exception or a missing `return` in one of the student's functions is
+    reported as that function's ("ZeroDivisionError: in sigmoid_slope: division by zero"), not as
+    an error of the plumbing that called it.
+    """
+    def named(name, function):
+        def call(*args):
+            try:
+                result = function(*args)
+            except NotImplementedError:
+                raise NotImplementedError(name) from None
+            except Exception as error:  # noqa: BLE001 - re-raised with the function's name
+                try:
+                    renamed = type(error)(f"in {name}: {error}")
+                except Exception:  # noqa: BLE001 - an exception type that takes other arguments
+                    raise error from None
+                raise renamed from None
+            if result is None:
+                raise TypeError(f"{name} returned None: did you forget the `return` statement?")
+            return result
+        return call
+
+    return type(functions)(*(named(name, function) for name, function in functions._asdict().items()))
+
+
 def two_node_node_gradients(functions: TwoNodeFunctions, values: dict) -> dict:
     """+∂E/∂node for every node of `course.graphs.two_node()` but its inputs, from the student's functions.
 
@@ -115,6 +142,7 @@ def two_node_node_gradients(functions: TwoNodeFunctions, values: dict) -> dict:
     links below that node set to 1 (∂E/∂x2 is ∂E/∂w1 with ∂x2/∂w1 = 1), so a wrong link or a wrong
     product shows at the first node it reaches, and nothing here multiplies a link itself.
     """
+    functions = _naming_failures(functions)
     links = two_node_links(functions, values["w0"], values["w1"], values["w2"], values["s0"], values["target"])
     compose = functions.two_node_gradients
     dE_dw0, dE_dw1, dE_dw2 = compose(*links)
@@ -251,6 +279,7 @@ def hidden_layer_node_gradients(functions: HiddenLayerFunctions, values: dict) -
     already average.  ∂E/∂h is `hidden_error_term` with the hidden slopes set to 1.
     """
     n = len(values["y"])
+    functions = _naming_failures(functions)
     error = functions.output_error(values["y_hat"], values["y"])
     delta_output = functions.output_error_term(error, functions.sigmoid_slope(values["y_hat"]))
     delta_hidden = functions.hidden_error_term(delta_output, values["w_ho"],
@@ -363,12 +392,17 @@ def _product_slopes_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _sigmoid_slopes(rng: np.random.Generator, size) -> np.ndarray:
+    """Values a sigmoid's slope can take, in (0, ¼), drawn as they are (this module ships to students:
+    it computes no link)."""
+    return rng.uniform(0.01, 0.25, size=size)
+
+
 def _two_node_cases(rng: np.random.Generator) -> list[Case]:
     """Link values as a forward pass could give them: slopes of sigmoids in (0, ¼), the rest non-zero."""
     cases = []
     for _ in range(8):
-        outputs = _probabilities(rng, 2)
-        sigmoid_slopes = outputs * (1 - outputs)
+        sigmoid_slopes = _sigmoid_slopes(rng, 2)
         dE_dout, dout_ds2, dx2_ds1 = _away_from_zero(rng, 3)
         dout_dw2, dx2_dw1 = _probabilities(rng, 2)  # the sigmoids' outputs s2 and s1
         dx1_dw0 = float(_away_from_zero(rng, None, scale=2.0))  # the input s0
@@ -399,25 +433,23 @@ def _output_error_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _output_error_term_cases(rng: np.random.Generator) -> list[Case]:
-    output = float(_probabilities(rng, None))
-    cases = [Case((float(rng.uniform()) - output, output * (1 - output)), "one record")]
+    # Errors and slopes drawn in the ranges they take (|y − ŷ| < 1, σ′ in (0, ¼)), not computed.
+    cases = [Case((float(_away_from_zero(rng, None, 0.4)), float(_sigmoid_slopes(rng, None))), "one record")]
     for n in sorted(int(n) for n in rng.choice(np.arange(2, 40), 4, replace=False)):
-        output = _probabilities(rng, n)
-        cases.append(Case((rng.uniform(0, 1, n) - output, output * (1 - output)), f"a batch of {n} records"))
+        cases.append(Case((np.clip(_away_from_zero(rng, n, 0.4), -0.97, 0.97), _sigmoid_slopes(rng, n)),
+                          f"a batch of {n} records"))
     return cases
 
 
 def _hidden_error_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for width in sorted(int(w) for w in rng.choice(np.arange(1, 9), 3, replace=False)):
-        hidden = _probabilities(rng, width)
-        cases.append(Case((float(rng.normal(0, 0.3)), _away_from_zero(rng, width, 1.0), hidden * (1 - hidden)),
+        cases.append(Case((float(rng.normal(0, 0.3)), _away_from_zero(rng, width, 1.0), _sigmoid_slopes(rng, width)),
                           f"one record, {width} hidden unit{'s' * (width > 1)}"))
     for _ in range(3):
         n, width = int(rng.integers(2, 30)), int(rng.integers(1, 9))
         n += n == width  # n ≠ h, so that a missing outer product cannot broadcast
-        hidden = _probabilities(rng, (n, width))
-        cases.append(Case((rng.normal(0, 0.3, n), _away_from_zero(rng, width, 1.0), hidden * (1 - hidden)),
+        cases.append(Case((rng.normal(0, 0.3, n), _away_from_zero(rng, width, 1.0), _sigmoid_slopes(rng, (n, width))),
                           f"a batch of {n} records, {width} hidden unit{'s' * (width > 1)}"))
     return cases
 
@@ -503,6 +535,9 @@ SLIPS = {
              wrong=lambda r, *a: (r[0] / _links(a).ds1_dx1, r[1], r[2])),
         Slip("∂E/∂w1 ends with ∂x2/∂s1; its last link is ∂x2/∂w1",
              wrong=lambda r, *a: (r[0], r[1] / _links(a).dx2_dw1 * _links(a).dx2_ds1, r[2])),
+        Slip("∂E/∂w2 ends with ∂out/∂s2, the product's slope with respect to its input; w2's last link is "
+             "∂out/∂w2",
+             wrong=lambda r, *a: (r[0], r[1], r[2] / _links(a).dout_dw2 * _links(a).dout_ds2)),
         Slip("∂E/∂w1 and ∂E/∂w0 are missing the slope of the second sigmoid, ∂s2/∂x2",
              wrong=lambda r, *a: (r[0] / _links(a).ds2_dx2, r[1] / _links(a).ds2_dx2, r[2])),
         Slip("∂E/∂w1 and ∂E/∂w0 are missing the link ∂out/∂s2",
@@ -512,6 +547,8 @@ SLIPS = {
                                   r[1] / _links(a).dout_ds2 * _links(a).dout_dw2, r[2])),
         Slip("every derivative is missing the first link, ∂E/∂out",
              wrong=lambda r, *a: tuple(v / _links(a).dE_dout for v in r)),
+        Slip("the derivatives are in reverse order: return (∂E/∂w0, ∂E/∂w1, ∂E/∂w2)",
+             wrong=lambda r, *a: (r[2], r[1], r[0])),
     ),
     "backprop_shapes": (
         Slip("ΔW_ih is transposed: a weight matrix has one row per input and one column per hidden unit, "
@@ -526,6 +563,10 @@ SLIPS = {
              wrong=lambda r, n, d, h: (r[0], r[1], (n, *r[2]), (n, *r[3]))),
         Slip("δ_o has one number per record, shape (n,): the output unit is one unit",
              wrong=lambda r, n, d, h: ((), r[1], r[2], r[3])),
+        Slip("δ_o is a column, (n, 1): one number per record is shape (n,)",
+             wrong=lambda r, n, d, h: ((n, 1), r[1], r[2], r[3])),
+        Slip("Δw_ho is a column, (h, 1): a step has the shape of the weights it changes, and w_ho is (h,)",
+             wrong=lambda r, n, d, h: (r[0], r[1], (h, 1), r[3])),
     ),
     "output_error": (
         Slip("the error (output_error) has its sign flipped: this assignment's error is the lecture's, "
@@ -536,7 +577,8 @@ SLIPS = {
              wrong=lambda r, output, target: (2 * r[0],)),
     ),
     "output_error_term": (
-        Slip("the output error term is missing the sigmoid's slope: multiply the error by output_slope",
+        Slip("the output error term is missing the link from ŷ back to z_o, the output sigmoid's slope "
+             "(output_slope)",
              wrong=lambda r, error, slope: (r[0] / np.asarray(slope, dtype=float),)),
         Slip("the output error term has its sign flipped: this assignment's δ is minus ∂E/∂z_o, "
              "and output_error already carries that sign",

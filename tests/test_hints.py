@@ -154,7 +154,7 @@ STUDENT_SLIPS = {
          "    return output - target"),
     ],
     "sigmoid_networks.output_error_term": [
-        ("the output error term is missing the sigmoid's slope", "def output_error_term(output_error, output_slope):\n"
+        ("the output error term is missing the link from ŷ back to z_o", "def output_error_term(output_error, output_slope):\n"
          "    return output_error"),
     ],
     "sigmoid_networks.hidden_error_term": [
