@@ -138,23 +138,32 @@ def two_node_node_gradients(functions: TwoNodeFunctions, values: dict) -> dict:
     """+∂E/∂node for every node of `course.graphs.two_node()` but its inputs, from the student's functions.
 
     values: the graph's forward values by node name (floats).  The weights' gradients are
-    `two_node_gradients` of the links; every node between them is the same composition with the
-    links below that node set to 1 (∂E/∂x2 is ∂E/∂w1 with ∂x2/∂w1 = 1), so a wrong link or a wrong
-    product shows at the first node it reaches, and nothing here multiplies a link itself.
+    `two_node_gradients` of the links; every node between them is the same composition with every
+    link *below* that node set to 1 (∂E/∂x2 is ∂E/∂w1 with ∂x2/∂w1, ∂x2/∂s1 and the links below
+    them set to 1), so a wrong link or a wrong product shows at the first node it reaches: a link
+    used where another belongs (∂x2/∂s1 for ∂x2/∂w1) at the weight, not at a node above it.
+    Nothing here multiplies a link itself.
     """
     functions = _naming_failures(functions)
     links = two_node_links(functions, values["w0"], values["w1"], values["w2"], values["s0"], values["target"])
     compose = functions.two_node_gradients
+    order = TwoNodeLinks._fields  # from the loss back to w0
+
+    def below(node_link: str, output: int) -> float:
+        """Output `output` of the composition with the link `node_link` and every one after it set to 1."""
+        ones = {name: 1.0 for name in order[order.index(node_link):]}
+        return compose(*links._replace(**ones))[output]
+
     dE_dw0, dE_dw1, dE_dw2 = compose(*links)
     return {
         "E": 1.0,
-        "out": compose(*links._replace(dout_dw2=1.0))[2],
+        "out": below("dout_dw2", 2),
         "w2": dE_dw2,
-        "s2": compose(*links._replace(ds2_dx2=1.0, dx2_dw1=1.0))[1],
-        "x2": compose(*links._replace(dx2_dw1=1.0))[1],
+        "s2": below("ds2_dx2", 1),
+        "x2": below("dx2_dw1", 1),
         "w1": dE_dw1,
-        "s1": compose(*links._replace(ds1_dx1=1.0, dx1_dw0=1.0))[0],
-        "x1": compose(*links._replace(dx1_dw0=1.0))[0],
+        "s1": below("ds1_dx1", 0),
+        "x1": below("dx1_dw0", 0),
         "w0": dE_dw0,
     }
 

@@ -222,6 +222,24 @@ def test_the_two_node_view_sits_where_no_weight_is_0_or_1_and_shows_a_missing_li
     assert view.first_wrong == "s1", view.text()
 
 
+@pytest.mark.parametrize("wrong, first_wrong", [
+    # A link used where another belongs is marked at the weight whose chain it is in, not above it.
+    (lambda e, o_w2, o_s2, s2_x2, x2_w1, x2_s1, s1_x1, x1_w0: (e * o_s2 * s2_x2 * x2_s1 * s1_x1 * x1_w0,
+                                                              e * o_s2 * s2_x2 * x2_w1, e * o_s2), "w2"),
+    (lambda e, o_w2, o_s2, s2_x2, x2_w1, x2_s1, s1_x1, x1_w0: (e * o_s2 * s2_x2 * x2_s1 * s1_x1 * x1_w0,
+                                                              e * o_s2 * s2_x2 * x2_s1, e * o_w2), "w1"),
+    (lambda e, o_w2, o_s2, s2_x2, x2_w1, x2_s1, s1_x1, x1_w0: (e * o_s2 * s2_x2 * x2_w1 * s1_x1 * x1_w0,
+                                                              e * o_s2 * s2_x2 * x2_w1, e * o_w2), "s1"),
+    (lambda e, o_w2, o_s2, s2_x2, x2_w1, x2_s1, s1_x1, x1_w0: (e * o_s2 * x2_s1 * s1_x1 * x1_w0,
+                                                              e * o_s2 * x2_w1, e * o_w2), "x2"),
+    (lambda e, o_w2, o_s2, s2_x2, x2_w1, x2_s1, s1_x1, x1_w0: (e * o_w2, e * o_s2 * s2_x2 * x2_w1,
+                                                              e * o_s2 * s2_x2 * x2_s1 * s1_x1 * x1_w0), "w2"),
+])
+def test_the_two_node_view_marks_the_weight_whose_composition_is_wrong(wrong, first_wrong):
+    view = _student_view(two_node_gradients=wrong)
+    assert view.first_wrong == first_wrong, view.text()
+
+
 def _student_view(**change):
     point = _view_point()
     return GraphView(graphs.two_node(), point,
