@@ -463,15 +463,21 @@ def _hidden_error_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _distinct(rng: np.random.Generator, low: int, high: int, count: int) -> list[int]:
+    """`count` different sizes in [low, high): records, inputs and hidden units never coincide, so a
+    transposed step or a missing outer product changes the shape, and the hint can name it."""
+    return [int(v) for v in rng.choice(np.arange(low, high), count, replace=False)]
+
+
 def _weight_step_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for _ in range(3):
-        d, width = (int(v) for v in rng.integers(1, 8, 2))
+        d, width = _distinct(rng, 1, 8, 2)
         cases.append(Case((float(rng.uniform(0.01, 1)), float(rng.normal(0, 0.3)), rng.normal(0, 0.1, width),
                            _probabilities(rng, width), rng.normal(0, 1, d)),
                           f"one record, {d} inputs, {width} hidden unit{'s' * (width > 1)}"))
     for _ in range(3):
-        n, d, width = (int(v) for v in rng.integers(2, 20, 3))
+        n, d, width = _distinct(rng, 2, 20, 3)
         cases.append(Case((float(rng.uniform(0.01, 1)), rng.normal(0, 0.3, n), rng.normal(0, 0.1, (n, width)),
                            _probabilities(rng, (n, width)), rng.normal(0, 1, (n, d))),
                           f"a batch of {n} records, {d} inputs, {width} hidden units", batch_size=n))
@@ -584,6 +590,9 @@ SLIPS = {
         Slip("the error (output_error) is twice too large: E = ½(y − ŷ)² carries ½, which cancels the "
              "square's 2",
              wrong=lambda r, output, target: (2 * r[0],)),
+        Slip("the error (output_error) is the loss's link alone, −∂E/∂ŷ: the output sigmoid's slope is a link "
+             "of its own, which output_error_term brings in",
+             wrong=lambda r, output, target: (r[0] * _slope_at_output(output),)),
     ),
     "output_error_term": (
         Slip("the output error term is missing the link from ŷ back to z_o, the output sigmoid's slope "
@@ -592,6 +601,9 @@ SLIPS = {
         Slip("the output error term has its sign flipped: this assignment's δ is minus ∂E/∂z_o, "
              "and output_error already carries that sign",
              wrong=lambda r, error, slope: (-r[0],)),
+        Slip("output_slope already is the output sigmoid's slope σ′(z_o): use it as it is, without taking "
+             "the sigmoid's slope of it again",
+             wrong=lambda r, error, slope: (r[0] * (1 - np.asarray(slope, dtype=float)),)),
     ),
     "hidden_error_term": (
         Slip("the hidden error term is missing the slope of the hidden unit's own sigmoid, hidden_slope",
@@ -599,6 +611,9 @@ SLIPS = {
         Slip("the hidden error term is missing the weight each hidden unit's share of δ_o comes back "
              "through, w_ho",
              wrong=lambda r, delta, weights, slope: (r[0] / np.asarray(weights, dtype=float),)),
+        Slip("hidden_slope already is the hidden sigmoids' slope σ′(z_h): use it as it is, without taking "
+             "the sigmoid's slope of it again",
+             wrong=lambda r, delta, weights, slope: (r[0] * (1 - np.asarray(slope, dtype=float)),)),
         Slip("with a batch, δ_o has one entry per record and w_ho one per hidden unit: each record's δ_o "
              "must scale the whole weight vector, giving an (n, h) array",
              shapes=lambda shapes, delta, weights, slope: _batch_shapes(delta, weights) is not None
@@ -615,6 +630,13 @@ SLIPS = {
              shapes=lambda shapes, *args: any(len(shape) == 3 for shape in shapes)),
     ),
 }
+
+
+def _slope_at_output(output):
+    """The sigmoid's slope where its output is `output`, by central differences at its input."""
+    output, step = np.asarray(output, dtype=float), 1e-5
+    x = np.log(output / (1 - output))
+    return (sigmoid(x + step) - sigmoid(x - step)) / (2 * step)
 
 
 def _sigmoid_slope_of_sigmoid(s):

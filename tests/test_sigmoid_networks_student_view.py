@@ -180,9 +180,6 @@ UNCATALOGUED = [
     ("sigmoid_slope", "def sigmoid_slope(s):\n    return 1 - s", "∂s/∂x"),
     ("sigmoid_slope", "def sigmoid_slope(s):\n    return s * (1 - s) ** 2", "∂s/∂x"),
     ("squared_error_slope", "def squared_error_slope(out, target):\n    return np.mean(out - target)", "∂E/∂out"),
-    ("output_error", "def output_error(output, target):\n    return (target - output) * output * (1 - output)",
-     "output_error"),
-    ("output_error_term", "def output_error_term(e, s):\n    return e * s * (1 - s)", "output_error_term"),
     ("hidden_error_term", "def hidden_error_term(d, w, s):\n    return (np.multiply.outer(d, w) * s).T",
      "hidden_error_term"),
     ("weight_steps", "def weight_steps(eta, do, dh, h, x):\n    x = np.atleast_2d(x); n = len(x)\n"
@@ -200,6 +197,41 @@ def test_a_wrong_link_outside_the_catalogue_is_named_and_gets_no_false_hint(func
     message = hints._run_test(notebook, source, {function: namespace[function]})
     assert message and message.startswith(function) and f"- {label}" in message, message
     assert "factor 2" not in message, message
+
+
+# Classic slips found in this review, now in the catalogue, written as students write them.
+STUDENT_CODE = [
+    ("output_error", "def output_error(output, target):\n    return (target - output) * output * (1 - output)",
+     "the error (output_error) is the loss's link alone"),
+    ("output_error_term", "def output_error_term(e, s):\n    return e * s * (1 - s)",
+     "output_slope already is the output sigmoid's slope"),
+    ("hidden_error_term", "def hidden_error_term(d, w, s):\n    return np.multiply.outer(d, w) * s * (1 - s)",
+     "hidden_slope already is the hidden sigmoids' slope"),
+    ("two_node_gradients", "def two_node_gradients(a, b, c, d, e, f, g, h):\n    x = a * c * d\n"
+     "    return x * f * g * h, x * e, a * c", "∂E/∂w2 ends with ∂out/∂s2"),
+    ("two_node_gradients", "def two_node_gradients(a, b, c, d, e, f, g, h):\n    x = a * c * d\n"
+     "    return a * b, x * e, x * f * g * h", "the derivatives are in reverse order"),
+    ("backprop_shapes", "def backprop_shapes(n, d, h):\n    return (n, 1), (n, h), (h,), (d, h)",
+     "δ_o is a column"),
+    ("backprop_shapes", "def backprop_shapes(n, d, h):\n    return (n,), (n, h), (h, 1), (d, h)",
+     "Δw_ho is a column"),
+]
+
+
+@pytest.mark.parametrize("function, code, start", STUDENT_CODE, ids=[s[:30] for *_, s in STUDENT_CODE])
+def test_student_code_with_a_slip_found_in_review_gets_its_hint(function, code, start):
+    check = f"sigmoid_networks.{function}"
+    notebook, source = hints._test_of(check)
+    namespace = hints._namespace(notebook)
+    exec(code, namespace)
+    hints._assert_only_hint(hints._run_test(notebook, source, {function: namespace[function]}),
+                            hints._hint_starting(check, start))
+    from instructor.verify import verify_record
+    from course import checks
+
+    spec, cases = checks.cases_for(check)
+    record = {"check": check, "results": [checks.run_case(namespace[function], case, spec.outputs) for case in cases]}
+    assert f"hint: {hints._hint_starting(check, start)}" in "\n".join(verify_record(check, record))
 
 
 # --- the graph views -----------------------------------------------------------------------
@@ -318,3 +350,15 @@ def test_one_wrong_link_loses_exactly_that_links_points_through_autograde(course
         cell = page[page.index(f"Grade cell: test_{link}"):]
         cell = cell[:cell.find("Grade cell:", 1)]
         assert f"CheckFailed: {link}" in cell and named in cell, f"{link}: the feedback does not name the link"
+
+
+@pytest.mark.parametrize("key", [None, "alice", "bob"])
+def test_the_weight_step_cases_never_give_two_axes_one_size(key):
+    """With d = h a transposed ΔW_ih has the right shape and loses its hint; with n = h an outer product may broadcast."""
+    from course import checks
+
+    _, cases = checks.cases_for("sigmoid_networks.weight_steps", key)
+    for case in cases:
+        _, _, _, hidden_output, x = case.args
+        sizes = (np.shape(x)[-1], np.shape(hidden_output)[-1]) + (np.shape(x)[:1] if np.ndim(x) == 2 else ())
+        assert len(set(sizes)) == len(sizes), (case.description, sizes)
