@@ -362,3 +362,16 @@ def test_the_weight_step_cases_never_give_two_axes_one_size(key):
         _, _, _, hidden_output, x = case.args
         sizes = (np.shape(x)[-1], np.shape(hidden_output)[-1]) + (np.shape(x)[:1] if np.ndim(x) == 2 else ())
         assert len(set(sizes)) == len(sizes), (case.description, sizes)
+
+
+def test_a_nan_input_is_reported_as_the_inputs_not_as_the_students_first_gradient():
+    rng = np.random.default_rng(5)
+    inputs = {"x": np.full((7, 4), np.nan), "y": rng.uniform(size=7), "W_ih": rng.normal(size=(4, 3)),
+              "w_ho": rng.normal(size=3)}
+    view = GraphView(graphs.hidden_layer(), inputs,
+                     lambda values: sn.hidden_layer_node_gradients(HIDDEN_LAYER, values), display=False)
+    assert view.first_wrong is None and "NaN or infinite values from x on: check the inputs" in view.text()
+    point = dict(_view_point(), w0=float("nan"))
+    view = GraphView(graphs.two_node(), point, lambda values: sn.two_node_node_gradients(TWO_NODE, values),
+                     display=False)
+    assert view.first_wrong is None and "from w0 on" in view.text(), view.text()
