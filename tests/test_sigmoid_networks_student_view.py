@@ -117,7 +117,14 @@ def _graded_expressions(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", SHIPPED)
+# The course package ships whole, so a3's and a4's modules reach a2's students too. Their slip
+# helpers write σ′ in the output, a2's graded sigmoid_slope; those modules are not a2's to edit.
+OTHER_ASSIGNMENTS = [pytest.param(module, marks=pytest.mark.xfail(
+    strict=True, reason=f"course/{module} writes σ′ = a(1 − a) in a slip helper: a2's sigmoid_slope, shipped"))
+    for module in ("network_321.py", "house_prices.py")]
+
+
+@pytest.mark.parametrize("module", SHIPPED + OTHER_ASSIGNMENTS)
 def test_the_course_modules_a2_uses_compute_no_link(module):
     """course/ ships to students: no σ′ written in the output, no error term, not even in hidden cases."""
     found = [where for where in _graded_expressions(ROOT / "course" / module)
