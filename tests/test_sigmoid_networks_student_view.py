@@ -382,3 +382,14 @@ def test_a_nan_input_is_reported_as_the_inputs_not_as_the_students_first_gradien
     view = GraphView(graphs.two_node(), point, lambda values: sn.two_node_node_gradients(TWO_NODE, values),
                      display=False)
     assert view.first_wrong is None and "from w0 on" in view.text(), view.text()
+
+
+def test_an_extra_factor_2_in_the_weight_steps_is_not_called_a_missing_learning_rate():
+    """At η = 0.5 the two are the same numbers: the first visible check uses another η."""
+    notebook, source = hints._test_of("sigmoid_networks.weight_steps")
+    namespace = hints._namespace(notebook)
+    exec("def weight_steps(eta, do, dh, h, x):\n    x = np.atleast_2d(x); n = len(x)\n"
+         "    return 2 * eta * np.atleast_1d(do) @ np.atleast_2d(h) / n, 2 * eta * x.T @ np.atleast_2d(dh) / n",
+         namespace)
+    message = hints._run_test(notebook, source, {"weight_steps": namespace["weight_steps"]})
+    assert message and "learning rate is missing" not in message and "twice the expected value" in message, message
