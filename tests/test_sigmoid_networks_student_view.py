@@ -393,3 +393,13 @@ def test_an_extra_factor_2_in_the_weight_steps_is_not_called_a_missing_learning_
          namespace)
     message = hints._run_test(notebook, source, {"weight_steps": namespace["weight_steps"]})
     assert message and "learning rate is missing" not in message and "twice the expected value" in message, message
+
+
+def test_an_extra_factor_2_in_the_composition_is_not_called_a_missing_link():
+    """At the lecture's start ∂out/∂s2 = w2 = 0.5: the first visible check is where no link is special."""
+    notebook, source = hints._test_of("sigmoid_networks.two_node_gradients")
+    namespace = hints._namespace(notebook)
+    exec("def two_node_gradients(a, b, c, d, e, f, g, h):\n    x = 2 * a * c * d\n"
+         "    return x * f * g * h, x * e, a * b", namespace)
+    message = hints._run_test(notebook, source, {"two_node_gradients": namespace["two_node_gradients"]})
+    assert message and "missing the link" not in message and "twice the expected value" in message, message
