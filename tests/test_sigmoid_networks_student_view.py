@@ -403,3 +403,11 @@ def test_an_extra_factor_2_in_the_composition_is_not_called_a_missing_link():
          "    return x * f * g * h, x * e, a * b", namespace)
     message = hints._run_test(notebook, source, {"two_node_gradients": namespace["two_node_gradients"]})
     assert message and "missing the link" not in message and "twice the expected value" in message, message
+
+
+def test_a_view_over_a_function_not_yet_written_names_it():
+    def product_slopes(w, s):
+        raise NotImplementedError()
+
+    view = _student_view(product_slopes=product_slopes)
+    assert view.text().endswith("still to be implemented (product_slopes)"), view.text()
