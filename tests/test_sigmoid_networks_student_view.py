@@ -411,3 +411,9 @@ def test_a_view_over_a_function_not_yet_written_names_it():
 
     view = _student_view(product_slopes=product_slopes)
     assert view.text().endswith("still to be implemented (product_slopes)"), view.text()
+
+
+def test_the_sigmoid_slopes_visible_numbers_do_not_spell_out_the_formula():
+    """Round outputs (0.2 → 0.16, 0.9 → 0.09) let σ′ be read off the test cell before it is derived."""
+    _, source = hints._test_of("sigmoid_networks.sigmoid_slope")
+    assert "0.2275" not in source and "[0.16, 0.21]" not in source
