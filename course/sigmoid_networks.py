@@ -585,7 +585,7 @@ SLIPS = {
     ),
     "output_error": (
         Slip("the error (output_error) has its sign flipped: this assignment's error is the lecture's, "
-             "target minus output, which is minus ∂E/∂ŷ",
+             "minus ∂E/∂ŷ, positive where the output is below the target",
              wrong=lambda r, output, target: (-r[0],)),
         Slip("the error (output_error) is twice too large: E = ½(y − ŷ)² carries ½, which cancels the "
              "square's 2",
@@ -625,8 +625,8 @@ SLIPS = {
         Slip("the learning rate is missing: every step is scaled by η",
              wrong=lambda r, eta, *rest: (r[0] / eta, r[1] / eta)),
         Slip("x[:, None] is the lecture's outer product for one record: on a batch x has shape (n, d), "
-             "and x[:, None] makes it (n, 1, d). Form each record's outer product of x and δ_h and "
-             "average them over the records",
+             "and x[:, None] makes it (n, 1, d), which does not combine with δ_h's (n, h). ΔW_ih has the "
+             "weights' shape (d, h), each entry averaged over the records",
              shapes=lambda shapes, *args: any(len(shape) == 3 for shape in shapes)),
     ),
 }

@@ -417,3 +417,12 @@ def test_the_sigmoid_slopes_visible_numbers_do_not_spell_out_the_formula():
     """Round outputs (0.2 → 0.16, 0.9 → 0.09) let σ′ be read off the test cell before it is derived."""
     _, source = hints._test_of("sigmoid_networks.sigmoid_slope")
     assert "0.2275" not in source and "[0.16, 0.21]" not in source
+
+
+def test_no_hint_in_the_shipped_catalogue_spells_out_an_answer():
+    """A hint says what is wrong, in the link's meaning; it ships to students, so it gives no recipe."""
+    recipes = ("target minus output", "output minus target", "outer product of x and δ_h", "multiply the error by",
+               "s(1 − s)", "s·(1 − s)", "times the slope")
+    for function, catalogue in sn.SLIPS.items():
+        for slip in catalogue:
+            assert not [r for r in recipes if r in slip.hint], (function, slip.hint)
