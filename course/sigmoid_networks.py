@@ -628,6 +628,9 @@ SLIPS = {
              "and x[:, None] makes it (n, 1, d), which does not combine with δ_h's (n, h). ΔW_ih has the "
              "weights' shape (d, h), each entry averaged over the records",
              shapes=lambda shapes, *args: any(len(shape) == 3 for shape in shapes)),
+        Slip("with one record, δ_o is a float and x, h and δ_h have no batch axis: treat one record as a batch "
+             "of one (np.atleast_1d, np.atleast_2d) so that the batch's code serves both",
+             shapes=lambda shapes, eta, d_o, d_h, hidden, x: np.ndim(x) == 1),
     ),
 }
 

@@ -170,6 +170,8 @@ STUDENT_SLIPS = {
         ("x[:, None] is the lecture's outer product", "def weight_steps(eta, d_o, d_h, h, x):\n"
          "    n = np.atleast_2d(x).shape[0]\n"
          "    return eta * np.atleast_1d(d_o) @ np.atleast_2d(h) / n, eta * x[:, None] * d_h / n"),
+        ("with one record, δ_o is a float", "def weight_steps(eta, d_o, d_h, h, x):\n"
+         "    n = len(x)\n    return eta * d_o @ h / n, eta * x.T @ d_h / n"),
     ],
     "network_321.hidden_deltas": [
         ("δ2 has one entry per record", "def hidden_deltas(d2, w2, a1):\n    return d2 * w2 * a1 * (1 - a1)"),
