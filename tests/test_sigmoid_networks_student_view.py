@@ -426,3 +426,18 @@ def test_no_hint_in_the_shipped_catalogue_spells_out_an_answer():
     for function, catalogue in sn.SLIPS.items():
         for slip in catalogue:
             assert not [r for r in recipes if r in slip.hint], (function, slip.hint)
+
+
+def test_the_graders_message_writes_a_wrong_shape_out_as_the_visible_test_does():
+    from course import checks
+    from instructor.verify import verify_record
+
+    def no_batch_axis(n, d, h):
+        return (n,), (h,), (h,), (d, h)
+
+    spec, cases = checks.cases_for("sigmoid_networks.backprop_shapes")
+    record = {"check": "sigmoid_networks.backprop_shapes",
+              "results": [checks.run_case(no_batch_axis, case, spec.outputs) for case in cases]}
+    problems = "\n".join(verify_record("sigmoid_networks.backprop_shapes", record))
+    n, d, h = cases[0].args
+    assert f"shape of δ_h: expected [{n}, {h}], got [{h}]" in problems and "an array of shape" not in problems
