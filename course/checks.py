@@ -265,7 +265,7 @@ def _shape_error_message(name: str, error: Exception, function: Callable, args: 
 
 
 _SHAPE_ERRORS = ("could not be broadcast", "not aligned", "mismatch in its core dimension",
-                 "cannot reshape", "shape mismatch")
+                 "cannot reshape", "shape mismatch", "does not have enough dimensions")
 
 
 # ---------------------------------------------------------------------------

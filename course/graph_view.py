@@ -300,7 +300,15 @@ class GraphView:
                 report = Report(graph=self.graph, nodes=[],
                                 failure=f"the forward pass failed: {type(error).__name__}: {error}")
             else:
-                report = self.graph.evaluate(inputs, self.backward, self._numerical(values))
+                # A NaN or infinite input (or a forward step that overflows) makes every gradient
+                # non-finite: say so, rather than blame the first gradient that shows it.
+                broken = _first_non_finite(self.graph, values)
+                if broken is not None:
+                    report = Report(graph=self.graph, nodes=[], failure=(
+                        f"the forward pass gives NaN or infinite values from {broken} on: check the inputs "
+                        f"({', '.join(self.graph.leaves)}); no gradient can be checked there"))
+                else:
+                    report = self.graph.evaluate(inputs, self.backward, self._numerical(values))
         except Exception as error:  # noqa: BLE001 - the view must never break the notebook
             report = Report(graph=self.graph, nodes=[], failure=f"the view failed: {type(error).__name__}: {error}")
         self.report = report
@@ -394,6 +402,18 @@ class GraphView:
         for key, view in list(GraphView._live.items()):
             if view is self:
                 del GraphView._live[key]
+
+
+def _first_non_finite(graph: Graph, values: Mapping[str, Any]) -> str | None:
+    """The first node, in forward order, whose value has a NaN or an infinity (None if all are finite)."""
+    for name in graph.names:
+        try:
+            finite = bool(np.all(np.isfinite(np.asarray(values[name], dtype=float))))
+        except (TypeError, ValueError, KeyError):  # not numbers: the check itself will say so
+            continue
+        if not finite:
+            return name
+    return None
 
 
 def _unregister(shell, callback) -> None:

@@ -107,26 +107,63 @@ def two_node_backprop(functions: TwoNodeFunctions) -> TwoNodeGradients:
     return backward
 
 
+def _naming_failures(functions):
+    """`functions` (a TwoNodeFunctions or HiddenLayerFunctions) with each one's failure naming it.
+
+    For the graph views: an exception or a missing `return` in one of the student's functions is
+    reported as that function's ("ZeroDivisionError: in sigmoid_slope: division by zero"), not as
+    an error of the plumbing that called it.
+    """
+    def named(name, function):
+        def call(*args):
+            try:
+                result = function(*args)
+            except NotImplementedError:
+                raise NotImplementedError(name) from None
+            except Exception as error:  # noqa: BLE001 - re-raised with the function's name
+                try:
+                    renamed = type(error)(f"in {name}: {error}")
+                except Exception:  # noqa: BLE001 - an exception type that takes other arguments
+                    raise error from None
+                raise renamed from None
+            if result is None:
+                raise TypeError(f"{name} returned None: did you forget the `return` statement?")
+            return result
+        return call
+
+    return type(functions)(*(named(name, function) for name, function in functions._asdict().items()))
+
+
 def two_node_node_gradients(functions: TwoNodeFunctions, values: dict) -> dict:
     """+∂E/∂node for every node of `course.graphs.two_node()` but its inputs, from the student's functions.
 
     values: the graph's forward values by node name (floats).  The weights' gradients are
-    `two_node_gradients` of the links; every node between them is the same composition with the
-    links below that node set to 1 (∂E/∂x2 is ∂E/∂w1 with ∂x2/∂w1 = 1), so a wrong link or a wrong
-    product shows at the first node it reaches, and nothing here multiplies a link itself.
+    `two_node_gradients` of the links; every node between them is the same composition with every
+    link *below* that node set to 1 (∂E/∂x2 is ∂E/∂w1 with ∂x2/∂w1, ∂x2/∂s1 and the links below
+    them set to 1), so a wrong link or a wrong product shows at the first node it reaches: a link
+    used where another belongs (∂x2/∂s1 for ∂x2/∂w1) at the weight, not at a node above it.
+    Nothing here multiplies a link itself.
     """
+    functions = _naming_failures(functions)
     links = two_node_links(functions, values["w0"], values["w1"], values["w2"], values["s0"], values["target"])
     compose = functions.two_node_gradients
+    order = TwoNodeLinks._fields  # from the loss back to w0
+
+    def below(node_link: str, output: int) -> float:
+        """Output `output` of the composition with the link `node_link` and every one after it set to 1."""
+        ones = {name: 1.0 for name in order[order.index(node_link):]}
+        return compose(*links._replace(**ones))[output]
+
     dE_dw0, dE_dw1, dE_dw2 = compose(*links)
     return {
         "E": 1.0,
-        "out": compose(*links._replace(dout_dw2=1.0))[2],
+        "out": below("dout_dw2", 2),
         "w2": dE_dw2,
-        "s2": compose(*links._replace(ds2_dx2=1.0, dx2_dw1=1.0))[1],
-        "x2": compose(*links._replace(dx2_dw1=1.0))[1],
+        "s2": below("ds2_dx2", 1),
+        "x2": below("dx2_dw1", 1),
         "w1": dE_dw1,
-        "s1": compose(*links._replace(ds1_dx1=1.0, dx1_dw0=1.0))[0],
-        "x1": compose(*links._replace(dx1_dw0=1.0))[0],
+        "s1": below("ds1_dx1", 0),
+        "x1": below("dx1_dw0", 0),
         "w0": dE_dw0,
     }
 
@@ -251,6 +288,7 @@ def hidden_layer_node_gradients(functions: HiddenLayerFunctions, values: dict) -
     already average.  ∂E/∂h is `hidden_error_term` with the hidden slopes set to 1.
     """
     n = len(values["y"])
+    functions = _naming_failures(functions)
     error = functions.output_error(values["y_hat"], values["y"])
     delta_output = functions.output_error_term(error, functions.sigmoid_slope(values["y_hat"]))
     delta_hidden = functions.hidden_error_term(delta_output, values["w_ho"],
@@ -363,12 +401,17 @@ def _product_slopes_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _sigmoid_slopes(rng: np.random.Generator, size) -> np.ndarray:
+    """Values a sigmoid's slope can take, in (0, ¼), drawn as they are (this module ships to students:
+    it computes no link)."""
+    return rng.uniform(0.01, 0.25, size=size)
+
+
 def _two_node_cases(rng: np.random.Generator) -> list[Case]:
     """Link values as a forward pass could give them: slopes of sigmoids in (0, ¼), the rest non-zero."""
     cases = []
     for _ in range(8):
-        outputs = _probabilities(rng, 2)
-        sigmoid_slopes = outputs * (1 - outputs)
+        sigmoid_slopes = _sigmoid_slopes(rng, 2)
         dE_dout, dout_ds2, dx2_ds1 = _away_from_zero(rng, 3)
         dout_dw2, dx2_dw1 = _probabilities(rng, 2)  # the sigmoids' outputs s2 and s1
         dx1_dw0 = float(_away_from_zero(rng, None, scale=2.0))  # the input s0
@@ -399,38 +442,42 @@ def _output_error_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _output_error_term_cases(rng: np.random.Generator) -> list[Case]:
-    output = float(_probabilities(rng, None))
-    cases = [Case((float(rng.uniform()) - output, output * (1 - output)), "one record")]
+    # Errors and slopes drawn in the ranges they take (|y − ŷ| < 1, σ′ in (0, ¼)), not computed.
+    cases = [Case((float(_away_from_zero(rng, None, 0.4)), float(_sigmoid_slopes(rng, None))), "one record")]
     for n in sorted(int(n) for n in rng.choice(np.arange(2, 40), 4, replace=False)):
-        output = _probabilities(rng, n)
-        cases.append(Case((rng.uniform(0, 1, n) - output, output * (1 - output)), f"a batch of {n} records"))
+        cases.append(Case((np.clip(_away_from_zero(rng, n, 0.4), -0.97, 0.97), _sigmoid_slopes(rng, n)),
+                          f"a batch of {n} records"))
     return cases
 
 
 def _hidden_error_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for width in sorted(int(w) for w in rng.choice(np.arange(1, 9), 3, replace=False)):
-        hidden = _probabilities(rng, width)
-        cases.append(Case((float(rng.normal(0, 0.3)), _away_from_zero(rng, width, 1.0), hidden * (1 - hidden)),
+        cases.append(Case((float(rng.normal(0, 0.3)), _away_from_zero(rng, width, 1.0), _sigmoid_slopes(rng, width)),
                           f"one record, {width} hidden unit{'s' * (width > 1)}"))
     for _ in range(3):
         n, width = int(rng.integers(2, 30)), int(rng.integers(1, 9))
         n += n == width  # n ≠ h, so that a missing outer product cannot broadcast
-        hidden = _probabilities(rng, (n, width))
-        cases.append(Case((rng.normal(0, 0.3, n), _away_from_zero(rng, width, 1.0), hidden * (1 - hidden)),
+        cases.append(Case((rng.normal(0, 0.3, n), _away_from_zero(rng, width, 1.0), _sigmoid_slopes(rng, (n, width))),
                           f"a batch of {n} records, {width} hidden unit{'s' * (width > 1)}"))
     return cases
+
+
+def _distinct(rng: np.random.Generator, low: int, high: int, count: int) -> list[int]:
+    """`count` different sizes in [low, high): records, inputs and hidden units never coincide, so a
+    transposed step or a missing outer product changes the shape, and the hint can name it."""
+    return [int(v) for v in rng.choice(np.arange(low, high), count, replace=False)]
 
 
 def _weight_step_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for _ in range(3):
-        d, width = (int(v) for v in rng.integers(1, 8, 2))
+        d, width = _distinct(rng, 1, 8, 2)
         cases.append(Case((float(rng.uniform(0.01, 1)), float(rng.normal(0, 0.3)), rng.normal(0, 0.1, width),
                            _probabilities(rng, width), rng.normal(0, 1, d)),
                           f"one record, {d} inputs, {width} hidden unit{'s' * (width > 1)}"))
     for _ in range(3):
-        n, d, width = (int(v) for v in rng.integers(2, 20, 3))
+        n, d, width = _distinct(rng, 2, 20, 3)
         cases.append(Case((float(rng.uniform(0.01, 1)), rng.normal(0, 0.3, n), rng.normal(0, 0.1, (n, width)),
                            _probabilities(rng, (n, width)), rng.normal(0, 1, (n, d))),
                           f"a batch of {n} records, {d} inputs, {width} hidden units", batch_size=n))
@@ -503,6 +550,9 @@ SLIPS = {
              wrong=lambda r, *a: (r[0] / _links(a).ds1_dx1, r[1], r[2])),
         Slip("∂E/∂w1 ends with ∂x2/∂s1; its last link is ∂x2/∂w1",
              wrong=lambda r, *a: (r[0], r[1] / _links(a).dx2_dw1 * _links(a).dx2_ds1, r[2])),
+        Slip("∂E/∂w2 ends with ∂out/∂s2, the product's slope with respect to its input; w2's last link is "
+             "∂out/∂w2",
+             wrong=lambda r, *a: (r[0], r[1], r[2] / _links(a).dout_dw2 * _links(a).dout_ds2)),
         Slip("∂E/∂w1 and ∂E/∂w0 are missing the slope of the second sigmoid, ∂s2/∂x2",
              wrong=lambda r, *a: (r[0] / _links(a).ds2_dx2, r[1] / _links(a).ds2_dx2, r[2])),
         Slip("∂E/∂w1 and ∂E/∂w0 are missing the link ∂out/∂s2",
@@ -512,6 +562,8 @@ SLIPS = {
                                   r[1] / _links(a).dout_ds2 * _links(a).dout_dw2, r[2])),
         Slip("every derivative is missing the first link, ∂E/∂out",
              wrong=lambda r, *a: tuple(v / _links(a).dE_dout for v in r)),
+        Slip("the derivatives are in reverse order: return (∂E/∂w0, ∂E/∂w1, ∂E/∂w2)",
+             wrong=lambda r, *a: (r[2], r[1], r[0])),
     ),
     "backprop_shapes": (
         Slip("ΔW_ih is transposed: a weight matrix has one row per input and one column per hidden unit, "
@@ -526,21 +578,32 @@ SLIPS = {
              wrong=lambda r, n, d, h: (r[0], r[1], (n, *r[2]), (n, *r[3]))),
         Slip("δ_o has one number per record, shape (n,): the output unit is one unit",
              wrong=lambda r, n, d, h: ((), r[1], r[2], r[3])),
+        Slip("δ_o is a column, (n, 1): one number per record is shape (n,)",
+             wrong=lambda r, n, d, h: ((n, 1), r[1], r[2], r[3])),
+        Slip("Δw_ho is a column, (h, 1): a step has the shape of the weights it changes, and w_ho is (h,)",
+             wrong=lambda r, n, d, h: (r[0], r[1], (h, 1), r[3])),
     ),
     "output_error": (
         Slip("the error (output_error) has its sign flipped: this assignment's error is the lecture's, "
-             "target minus output, which is minus ∂E/∂ŷ",
+             "minus ∂E/∂ŷ, positive where the output is below the target",
              wrong=lambda r, output, target: (-r[0],)),
         Slip("the error (output_error) is twice too large: E = ½(y − ŷ)² carries ½, which cancels the "
              "square's 2",
              wrong=lambda r, output, target: (2 * r[0],)),
+        Slip("the error (output_error) is the loss's link alone, −∂E/∂ŷ: the output sigmoid's slope is a link "
+             "of its own, which output_error_term brings in",
+             wrong=lambda r, output, target: (r[0] * _slope_at_output(output),)),
     ),
     "output_error_term": (
-        Slip("the output error term is missing the sigmoid's slope: multiply the error by output_slope",
+        Slip("the output error term is missing the link from ŷ back to z_o, the output sigmoid's slope "
+             "(output_slope)",
              wrong=lambda r, error, slope: (r[0] / np.asarray(slope, dtype=float),)),
         Slip("the output error term has its sign flipped: this assignment's δ is minus ∂E/∂z_o, "
              "and output_error already carries that sign",
              wrong=lambda r, error, slope: (-r[0],)),
+        Slip("output_slope already is the output sigmoid's slope σ′(z_o): use it as it is, without taking "
+             "the sigmoid's slope of it again",
+             wrong=lambda r, error, slope: (r[0] * (1 - np.asarray(slope, dtype=float)),)),
     ),
     "hidden_error_term": (
         Slip("the hidden error term is missing the slope of the hidden unit's own sigmoid, hidden_slope",
@@ -548,6 +611,9 @@ SLIPS = {
         Slip("the hidden error term is missing the weight each hidden unit's share of δ_o comes back "
              "through, w_ho",
              wrong=lambda r, delta, weights, slope: (r[0] / np.asarray(weights, dtype=float),)),
+        Slip("hidden_slope already is the hidden sigmoids' slope σ′(z_h): use it as it is, without taking "
+             "the sigmoid's slope of it again",
+             wrong=lambda r, delta, weights, slope: (r[0] * (1 - np.asarray(slope, dtype=float)),)),
         Slip("with a batch, δ_o has one entry per record and w_ho one per hidden unit: each record's δ_o "
              "must scale the whole weight vector, giving an (n, h) array",
              shapes=lambda shapes, delta, weights, slope: _batch_shapes(delta, weights) is not None
@@ -559,11 +625,21 @@ SLIPS = {
         Slip("the learning rate is missing: every step is scaled by η",
              wrong=lambda r, eta, *rest: (r[0] / eta, r[1] / eta)),
         Slip("x[:, None] is the lecture's outer product for one record: on a batch x has shape (n, d), "
-             "and x[:, None] makes it (n, 1, d). Form each record's outer product of x and δ_h and "
-             "average them over the records",
+             "and x[:, None] makes it (n, 1, d), which does not combine with δ_h's (n, h). ΔW_ih has the "
+             "weights' shape (d, h), each entry averaged over the records",
              shapes=lambda shapes, *args: any(len(shape) == 3 for shape in shapes)),
+        Slip("with one record, δ_o is a float and x, h and δ_h have no batch axis: treat one record as a batch "
+             "of one (np.atleast_1d, np.atleast_2d) so that the batch's code serves both",
+             shapes=lambda shapes, eta, d_o, d_h, hidden, x: np.ndim(x) == 1),
     ),
 }
+
+
+def _slope_at_output(output):
+    """The sigmoid's slope where its output is `output`, by central differences at its input."""
+    output, step = np.asarray(output, dtype=float), 1e-5
+    x = np.log(output / (1 - output))
+    return (sigmoid(x + step) - sigmoid(x - step)) / (2 * step)
 
 
 def _sigmoid_slope_of_sigmoid(s):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+import numpy as np
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -82,6 +83,7 @@ def verify_record(check: str, record: dict, key: str | None = None) -> list[str]
         # The catalogued slip, if one fits, names the cause; only without one is a ratio described.
         slip = checks.matching_slip(check, case.args, expected, got)
         messages = [m for m in (compare(label, g, e, batch_size=case.batch_size, hint=slip is None)
+                                if spec.shapes else _compared(label, g, e, case.batch_size, slip)
                                 for label, g, e in zip(spec.outputs, got, expected)) if m]
         if slip is not None:
             messages.append(f"  hint: {slip.hint}")
@@ -93,6 +95,17 @@ def verify_record(check: str, record: dict, key: str | None = None) -> list[str]
         return [f"{function} is wrong on {len(problems)} of {len(cases)} hidden cases."]  + \
                ["  " + p for p in shown] + ([f"  ... and {more} more"] if more else [])
     return []
+
+
+def _compared(label: str, got, expected, batch_size, slip) -> str | None:
+    """checks.compare's message; a small answer of the wrong shape that a slip explains is written out,
+    as the visible tests do ("expected [12, 32], got [32]", not "an array of shape (2,), got (1,)")."""
+    message = checks.compare(label, got, expected, batch_size=batch_size, hint=slip is None)
+    wanted = np.asarray(expected, dtype=float)
+    if (message and slip is not None and np.shape(got) != wanted.shape and np.size(got) <= 4
+            and wanted.size <= 4):
+        return f"{label}: expected {checks.format_value(wanted)}, got {checks.format_value(got)}"
+    return message
 
 
 def _neutral(output: NotebookNode) -> NotebookNode | None:

@@ -170,7 +170,7 @@ STUDENT_SLIPS = {
          "    return output - target"),
     ],
     "sigmoid_networks.output_error_term": [
-        ("the output error term is missing the sigmoid's slope", "def output_error_term(output_error, output_slope):\n"
+        ("the output error term is missing the link from ŷ back to z_o", "def output_error_term(output_error, output_slope):\n"
          "    return output_error"),
     ],
     "sigmoid_networks.hidden_error_term": [
@@ -186,6 +186,8 @@ STUDENT_SLIPS = {
         ("x[:, None] is the lecture's outer product", "def weight_steps(eta, d_o, d_h, h, x):\n"
          "    n = np.atleast_2d(x).shape[0]\n"
          "    return eta * np.atleast_1d(d_o) @ np.atleast_2d(h) / n, eta * x[:, None] * d_h / n"),
+        ("with one record, δ_o is a float", "def weight_steps(eta, d_o, d_h, h, x):\n"
+         "    n = len(x)\n    return eta * d_o @ h / n, eta * x.T @ d_h / n"),
     ],
     "network_321.loss_slope": [
         ("the sign is flipped", "def loss_slope(y_hat, y):\n    return 2 * (y - y_hat)"),
