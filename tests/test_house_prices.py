@@ -351,3 +351,26 @@ def test_a_bad_answer_gets_a_clear_message_from_the_visible_test(function, answe
     message = _run_test("house_prices", source, {function: lambda *args: answer})
     assert message is not None and "Traceback" not in message
     assert says in message or (answer is not None and "should return" in message), message
+
+
+def _a4_student_slips():
+    from tests.test_hints import STUDENT_SLIPS
+
+    return [(check, start, code) for check, entries in STUDENT_SLIPS.items() if check.startswith("house_prices.")
+            for start, code in entries]
+
+
+@pytest.mark.parametrize("check, start, code", _a4_student_slips(), ids=[f"{c}:{s[:25]}" for c, s, _ in _a4_student_slips()])
+def test_student_code_with_a_classic_slip_gets_its_hint_from_the_grader_too(check, start, code):
+    """The grader, on the hidden cases, names the slip of student-written code as the visible test does."""
+    from course import checks, slips
+    from instructor.verify import verify_record
+
+    namespace = {"np": np, "hp": hp}
+    exec(code, namespace)
+    function = namespace[check.split(".")[1]]
+    spec, cases = checks.cases_for(check)
+    problems = "\n".join(verify_record(check, {"check": check, "results": [
+        checks.run_case(function, case, spec.outputs) for case in cases]}))
+    [hint] = [slip.hint for slip in slips.catalogue(check) if slip.hint.startswith(start)]
+    assert problems and f"hint: {hint}" in problems, problems
