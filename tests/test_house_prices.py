@@ -244,11 +244,11 @@ def test_the_graph_view_marks_the_first_node_a_wrong_function_reaches(houses, na
         assert f"first wrong node in backward order" in text and "differ from finite differences" in text
 
 
-_MEASURED = ("dy_pred_dalpha_o", "dalpha_o_dw16", "dalpha_o_dbeta_h1", "dalpha_h1_dw6")
+_MEASURED = ("dE_dy_pred", "dy_pred_dalpha_o", "dalpha_o_dw16", "dalpha_o_dbeta_h1", "sigmoid_slope", "dalpha_h1_dw6")
 
 
-def test_the_visible_checks_of_the_constant_and_index_links_do_not_type_their_answers():
-    """A link that is a constant or one entry of its argument is measured by finite differences in its
+def test_the_visible_checks_of_the_links_do_not_type_their_answers():
+    """Every link (a constant, one entry of its argument, a slope) is measured by finite differences in its
     visible test: the locked cell a student reads before answering must not print the answer."""
     from tests.test_hints import TESTS, _visible_calls
 
