@@ -96,11 +96,12 @@ def house_prices() -> Graph:
     """Lecture 004's house-price network (assignment 4): 2 inputs, h = 5 sigmoid units, a linear output.
 
     α_H = [1, x] W_hidden (n, h), β_H = σ(α_H) (n, h),
-    output_inputs = [1, β_H] (n, h + 1), ŷ = output_inputs · w_output (n,), E = ½ Σ_records (ŷ − y)².
+    output_inputs = [1, β_H] (n, h + 1), α_O = output_inputs · w_output (n,), ŷ = α_O (n,),
+    E = ½ Σ_records (ŷ − y)².
     Inputs: x (n, 2) standardised, y (n,). Parameters: W_hidden (3, h) (row 0 the biases w1..w5,
     then x1's w6..w10, then x2's w11..w15), w_output (h + 1,) (the bias w16, then w17..w21).
-    Values: alpha_h, beta_h, output_inputs, y_pred (the names of `house_prices.forward`, and the
-    lecture's output_layer_inputs). Loss: E. The hidden layer's inputs [1, x] are data, folded into
+    Values: alpha_h, beta_h, output_inputs, alpha_o, y_pred (the names of `house_prices.forward`, and
+    the lecture's output_layer_inputs). Loss: E. The hidden layer's inputs [1, x] are data, folded into
     α_H's step: like x and y, they need no gradient.
     """
     return Graph([
@@ -113,8 +114,9 @@ def house_prices() -> Graph:
         Node("output_inputs", "[1, β_H]", ("beta_h",), _with_bias, "(n, h + 1)",
              formula="a column of ones, then β_H"),
         Node("w_output", "w_output", shape="(h + 1,)", kind="parameter"),
-        Node("y_pred", "ŷ", ("output_inputs", "w_output"), lambda inputs, w: inputs @ w, "(n,)",
-             formula="ŷ = [1, β_H] · w_output"),
+        Node("alpha_o", "α_O", ("output_inputs", "w_output"), lambda inputs, w: inputs @ w, "(n,)",
+             formula="α_O = [1, β_H] · w_output"),
+        Node("y_pred", "ŷ", ("alpha_o",), lambda alpha_o: alpha_o, "(n,)", formula="ŷ = α_O (a linear output)"),
         Node("y", "y", shape="(n,)", kind="input"),
         Node("E", "E", ("y_pred", "y"), lambda y_pred, y: 0.5 * np.sum((y_pred - y) ** 2), "()", kind="loss",
              formula="E = ½ Σ (ŷ − y)²"),

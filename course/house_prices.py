@@ -132,16 +132,16 @@ def node_gradients(links: Links, values: dict) -> dict:
     values: the graph's forward values by node name. Plumbing, as `backprop`: every gradient is one
     of the student's functions of the others' values. ∂E/∂β_H is `hidden_error_terms` with every
     slope 1; ∂E/∂[1, β_H] the same with a placeholder weight in front of w_output, so that the
-    bias column's weight w16 is passed on too. The output is linear, so α_O is ŷ's value.
+    bias column's weight w16 is passed on too.
     """
     y_pred, beta_h, w_output = values["y_pred"], values["beta_h"], values["w_output"]
     loss_slope = links.dE_dy_pred(y_pred, values["y"])
-    delta_output = links.output_error_term(loss_slope, links.dy_pred_dalpha_o(y_pred))
+    delta_output = links.output_error_term(loss_slope, links.dy_pred_dalpha_o(values["alpha_o"]))
     delta_hidden = links.hidden_error_terms(delta_output, w_output, links.sigmoid_slope(beta_h))
     dW_hidden, dw_output = links.gradient(with_bias(values["x"]), beta_h, delta_output, delta_hidden)
     passed_on = links.hidden_error_terms(delta_output, np.concatenate([[0.0], w_output]),
                                          np.ones((len(beta_h), len(w_output))))
-    return {"E": 1.0, "y_pred": loss_slope, "output_inputs": passed_on, "w_output": dw_output,
+    return {"E": 1.0, "y_pred": loss_slope, "alpha_o": delta_output, "output_inputs": passed_on, "w_output": dw_output,
             "beta_h": links.hidden_error_terms(delta_output, w_output, np.ones_like(beta_h)),
             "alpha_h": delta_hidden, "W_hidden": dW_hidden}
 

@@ -213,7 +213,8 @@ def test_one_wrong_link_fails_only_its_own_visible_test():
 
 _WRONG_FUNCTIONS = {
     "dE_dy_pred": (lambda y_pred, y: y - y_pred, "y_pred"),
-    "dy_pred_dalpha_o": (lambda alpha_o: alpha_o, "w_output"),  # the first node below ŷ's input
+    "dy_pred_dalpha_o": (lambda alpha_o: alpha_o, "alpha_o"),
+    "output_error_term": (lambda dE_dy_pred, dy_pred_dalpha_o: dE_dy_pred + dy_pred_dalpha_o, "alpha_o"),
     "sigmoid_slope": (lambda beta: beta, "alpha_h"),
     "hidden_error_terms": (lambda d, w, s: np.outer(d, w[:-1]) * s, "output_inputs"),  # the bias weight sent down
     "gradient": (lambda i, b, d_o, d_h: (i.T @ d_h / len(d_o), hp.with_bias(b).T @ d_o / len(d_o)), "w_output"),
@@ -374,3 +375,15 @@ def test_student_code_with_a_classic_slip_gets_its_hint_from_the_grader_too(chec
         checks.run_case(function, case, spec.outputs) for case in cases]}))
     [hint] = [slip.hint for slip in slips.catalogue(check) if slip.hint.startswith(start)]
     assert problems and f"hint: {hint}" in problems, problems
+
+
+def test_a_delta_o_without_the_output_slope_is_invisible_to_the_view_as_the_text_says(houses):
+    from dataclasses import replace
+
+    from course import graphs
+
+    graph = graphs.house_prices()
+    W_start, w_start = hp.initial_weights(seed=0)
+    values = graph.forward({"x": houses.x, "y": houses.y, "W_hidden": W_start, "w_output": w_start})
+    links = replace(reference.links(), output_error_term=lambda dE_dy_pred, slope: dE_dy_pred)
+    assert graph.check(values, hp.node_gradients(links, values)).ok
