@@ -81,7 +81,7 @@ def verify_record(check: str, record: dict, key: str | None = None) -> list[str]
             problems.append(f"{case.description}: malformed answer")
             continue
         if "error" in result:
-            hint = _shape_slip_hint(check, str(result["error"]), case.args)
+            hint = _shape_slip_hint(check, str(result["error"])[:2000], case.args)  # a student's text: bounded
             problems.append(f"{case.description}: {str(result['error'])[:300]}"
                             + (f"\n    hint: {hint}" if hint else ""))
             continue
