@@ -296,6 +296,8 @@ def split_outputs(result: Any, outputs: Sequence[str], name: str) -> list:
     """The function's result as one value per expected output."""
     if len(outputs) == 1:
         return [result]
+    if result is None:
+        raise CheckFailed(f"{name} returned None: did you forget the `return` statement?")
     if not isinstance(result, (tuple, list)) or len(result) != len(outputs):
         raise CheckFailed(
             f"{name} should return {len(outputs)} values ({', '.join(outputs)}), "

@@ -440,7 +440,7 @@ class Report:
                          summarize(entry.gradient) if entry.gradient is not None else "-",
                          entry.numeric_summary(),
                          f"{entry.relative_error:.1e}" if entry.relative_error is not None else "-",
-                         entry.status + (" (downstream of the error)" if entry.after_first_wrong else "")))
+                         _status_text(entry)))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
         title = self.graph.title if title is None else title
@@ -450,6 +450,13 @@ class Report:
 
     def __repr__(self) -> str:
         return self.text()
+
+
+def _status_text(entry: NodeReport) -> str:
+    """A node's status in the text table: data (an input) asked for no gradient is not "missing" one."""
+    if entry.status == MISSING and entry.kind == "input":
+        return "data: needs no gradient"
+    return entry.status + (" (downstream of the error)" if entry.after_first_wrong else "")
 
 
 def summarize(array: Any, items: int = 4, nan: str = "nan") -> str:

@@ -96,7 +96,7 @@ def _status_line(entry, short: bool = False) -> str:
     if entry.status == OK:
         return "✓ matches" if short else f"✓ matches (rel. error {entry.relative_error:.0e})"
     if entry.status == MISSING:
-        return "not given" if entry.kind in ("input",) else "no gradient given"
+        return "data: needs no gradient" if entry.kind == "input" else "no gradient given"
     if entry.status == UNCHECKED:
         return "not checked" if short else "not checked: " + entry.message
     return f"✗ {entry.status}"

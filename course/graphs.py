@@ -95,25 +95,28 @@ def network_321() -> Graph:
 def house_prices() -> Graph:
     """Lecture 004's house-price network (assignment 4): 2 inputs, h = 5 sigmoid units, a linear output.
 
-    inputs = [1, x] (n, 3), α_H = inputs W_hidden (n, h), β_H = σ(α_H) (n, h),
-    output_inputs = [1, β_H] (n, h + 1), ŷ = output_inputs · w_output (n,), E = ½ Σ_records (ŷ − y)².
+    α_H = [1, x] W_hidden (n, h), β_H = σ(α_H) (n, h),
+    output_inputs = [1, β_H] (n, h + 1), α_O = output_inputs · w_output (n,), ŷ = α_O (n,),
+    E = ½ Σ_records (ŷ − y)².
     Inputs: x (n, 2) standardised, y (n,). Parameters: W_hidden (3, h) (row 0 the biases w1..w5,
     then x1's w6..w10, then x2's w11..w15), w_output (h + 1,) (the bias w16, then w17..w21).
-    Values: inputs, alpha_h, beta_h, output_inputs, y_pred (the names of `house_prices.forward`,
-    and the lecture's output_layer_inputs). Loss: E.
+    Values: alpha_h, beta_h, output_inputs, alpha_o, y_pred (the names of `house_prices.forward`, and
+    the lecture's output_layer_inputs). Loss: E. The hidden layer's inputs [1, x] are data, folded into
+    α_H's step: like x and y, they need no gradient.
     """
     return Graph([
         Node("x", "x", shape="(n, 2)", kind="input"),
-        Node("inputs", "[1, x]", ("x",), _with_bias, "(n, 3)", formula="a column of ones, then x"),
         Node("W_hidden", "W_hidden", shape="(3, h)", kind="parameter"),
-        Node("alpha_h", "α_H", ("inputs", "W_hidden"), lambda inputs, W: inputs @ W, "(n, h)",
+        # [1, x] is not a node of its own: it is data, like x, and no gradient is asked of it.
+        Node("alpha_h", "α_H", ("x", "W_hidden"), lambda x, W: _with_bias(x) @ W, "(n, h)",
              formula="α_H = [1, x] W_hidden"),
         Node("beta_h", "β_H", ("alpha_h",), sigmoid, "(n, h)", formula="β_H = σ(α_H)"),
         Node("output_inputs", "[1, β_H]", ("beta_h",), _with_bias, "(n, h + 1)",
              formula="a column of ones, then β_H"),
         Node("w_output", "w_output", shape="(h + 1,)", kind="parameter"),
-        Node("y_pred", "ŷ", ("output_inputs", "w_output"), lambda inputs, w: inputs @ w, "(n,)",
-             formula="ŷ = [1, β_H] · w_output"),
+        Node("alpha_o", "α_O", ("output_inputs", "w_output"), lambda inputs, w: inputs @ w, "(n,)",
+             formula="α_O = [1, β_H] · w_output"),
+        Node("y_pred", "ŷ", ("alpha_o",), lambda alpha_o: alpha_o, "(n,)", formula="ŷ = α_O (a linear output)"),
         Node("y", "y", shape="(n,)", kind="input"),
         Node("E", "E", ("y_pred", "y"), lambda y_pred, y: 0.5 * np.sum((y_pred - y) ** 2), "()", kind="loss",
              formula="E = ½ Σ (ŷ − y)²"),

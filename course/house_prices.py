@@ -44,6 +44,26 @@ def relu_slope(alpha: np.ndarray) -> np.ndarray:
     return (np.asarray(alpha) > 0).astype(float)
 
 
+def output_unit(alpha_o: np.ndarray, output: str = "linear") -> np.ndarray:
+    """The output unit: ŷ from its input α_O, elementwise (n,) -> (n,). Linear here; the lecture's numpy
+    version puts a sigmoid on it (output="sigmoid")."""
+    alpha_o = np.asarray(alpha_o, dtype=float)
+    return sigmoid(alpha_o) if output == "sigmoid" else alpha_o
+
+
+def measured_slope(step: Callable, at) -> np.ndarray:
+    """How `step(at)` moves when `at` moves, by central differences: a derivative measured, not derived.
+
+    step: one step of the forward pass. at: a number, or an array on which `step` acts entry by
+    entry. Returns step's output's shape: for an elementwise step, each entry's own slope; for a
+    number `at`, the slope of every entry of the output in it. Accurate to about 1e-10 for the
+    course's smooth steps; the visible tests take their expected links from it.
+    """
+    at = np.asarray(at, dtype=float)
+    width = 1e-5 * np.maximum(1.0, np.abs(at))
+    return (np.asarray(step(at + width), dtype=float) - np.asarray(step(at - width), dtype=float)) / (2 * width)
+
+
 class Forward(NamedTuple):
     """Every quantity of the forward pass, for n records."""
 
@@ -65,7 +85,7 @@ def forward(x: np.ndarray, W_hidden: np.ndarray, w_output: np.ndarray, output: s
     alpha_h = inputs @ W_hidden
     beta_h = relu(alpha_h) if hidden == "relu" else sigmoid(alpha_h)
     alpha_o = with_bias(beta_h) @ w_output
-    return Forward(inputs, alpha_h, beta_h, alpha_o, sigmoid(alpha_o) if output == "sigmoid" else alpha_o)
+    return Forward(inputs, alpha_h, beta_h, alpha_o, output_unit(alpha_o, output))
 
 
 def loss(x: np.ndarray, y: np.ndarray, W_hidden: np.ndarray, w_output: np.ndarray, output: str = "linear",
@@ -104,6 +124,26 @@ def backprop(links: Links, *, output: str = "linear", hidden: str = "sigmoid") -
 
     full_gradient.__name__ = links.gradient.__name__ if hasattr(links.gradient, "__name__") else "gradient"
     return full_gradient
+
+
+def node_gradients(links: Links, values: dict) -> dict:
+    """+∂E/∂node for the nodes of `course.graphs.house_prices()` but its data (x, y), from the student's functions.
+
+    values: the graph's forward values by node name. Plumbing, as `backprop`: every gradient is one
+    of the student's functions of the others' values. ∂E/∂β_H is `hidden_error_terms` with every
+    slope 1; ∂E/∂[1, β_H] the same with a placeholder weight in front of w_output, so that the
+    bias column's weight w16 is passed on too.
+    """
+    y_pred, beta_h, w_output = values["y_pred"], values["beta_h"], values["w_output"]
+    loss_slope = links.dE_dy_pred(y_pred, values["y"])
+    delta_output = links.output_error_term(loss_slope, links.dy_pred_dalpha_o(values["alpha_o"]))
+    delta_hidden = links.hidden_error_terms(delta_output, w_output, links.sigmoid_slope(beta_h))
+    dW_hidden, dw_output = links.gradient(with_bias(values["x"]), beta_h, delta_output, delta_hidden)
+    passed_on = links.hidden_error_terms(delta_output, np.concatenate([[0.0], w_output]),
+                                         np.ones((len(beta_h), len(w_output))))
+    return {"E": 1.0, "y_pred": loss_slope, "alpha_o": delta_output, "output_inputs": passed_on, "w_output": dw_output,
+            "beta_h": links.hidden_error_terms(delta_output, w_output, np.ones_like(beta_h)),
+            "alpha_h": delta_hidden, "W_hidden": dW_hidden}
 
 
 def houses() -> tuple[np.ndarray, np.ndarray]:
@@ -339,14 +379,7 @@ HIDDEN_CASES = {
 
 # --- classic slips (course.slips): changes to the right answer, most specific first ---
 # This catalogue ships to students: no slip spells out a graded derivative. Where a slip evaluates
-# a slope at the wrong place, the slope is taken numerically from the forward function.
-
-def _numerical_slope(function: Callable, at: np.ndarray) -> np.ndarray:
-    """d function / d z at `at`, elementwise, by central differences (to about 1e-10)."""
-    at = np.asarray(at, dtype=float)
-    step = 1e-5 * np.maximum(1.0, np.abs(at))
-    return (function(at + step) - function(at - step)) / (2 * step)
-
+# a slope at the wrong place, the slope is measured from the forward function (`measured_slope`).
 
 def _shape_tuple(shape) -> tuple:
     return tuple(int(v) for v in np.ravel(shape))
@@ -369,7 +402,7 @@ SLIPS = {
         Slip("∂ŷ/∂α_O: you returned α_O itself, the output; the link is the output unit's slope",
              wrong=lambda r, alpha_o: (np.asarray(alpha_o, float) * r[0],)),
         Slip("∂ŷ/∂α_O is a sigmoid's slope: this network's output unit is linear, ŷ = α_O",
-             wrong=lambda r, alpha_o: (_numerical_slope(sigmoid, alpha_o) * r[0],)),
+             wrong=lambda r, alpha_o: (measured_slope(sigmoid, alpha_o) * r[0],)),
         Slip("∂ŷ/∂α_O: one slope per house, an array of α_O's shape (n,), not a single number",
              wrong=lambda r, alpha_o: (np.asarray(r[0]).ravel()[:1].reshape(()),)),
     ),
@@ -394,7 +427,7 @@ SLIPS = {
     "sigmoid_slope": (
         Slip("∂β/∂α: β is already the unit's output, σ(α); you took σ's slope at β, as if β were the "
              "unit's input. Write the slope with the output β itself",
-             wrong=lambda r, beta: (_numerical_slope(sigmoid, beta) + 0 * r[0],)),
+             wrong=lambda r, beta: (measured_slope(sigmoid, beta) + 0 * r[0],)),
         Slip("∂β/∂α: you returned β, the unit's output; the link is its slope",
              wrong=lambda r, beta: (np.asarray(beta, float) + 0 * r[0],)),
         Slip("∂β/∂α has the wrong sign: a sigmoid only rises, so its slope is positive",

@@ -53,6 +53,22 @@ def records_in(outputs: Iterable[NotebookNode]) -> list[dict]:
     return found
 
 
+def _shape_slip_hint(check: str, error: str, args) -> str | None:
+    """The hint of the catalogued shape slip (`Slip.shapes`) whose numpy error this is, as the visible test gives."""
+    from course import slips
+
+    named = slips.shapes_named(error)
+    if not named:
+        return None
+    for slip in slips.catalogue(check):
+        try:
+            if slip.shapes is not None and slip.shapes(named, *args):
+                return slip.hint
+        except Exception:  # noqa: BLE001 - a slip that does not apply to these arguments is no match
+            continue
+    return None
+
+
 def verify_record(check: str, record: dict, key: str | None = None) -> list[str]:
     """What is wrong with one record of `check` (cases seeded by `key`); empty if every answer is right."""
     spec, cases = checks.cases_for(check, key)
@@ -67,7 +83,9 @@ def verify_record(check: str, record: dict, key: str | None = None) -> list[str]
             problems.append(f"{case.description}: malformed answer")
             continue
         if "error" in result:
-            problems.append(f"{case.description}: {str(result['error'])[:300]}")
+            hint = _shape_slip_hint(check, str(result["error"])[:2000], case.args)  # a student's text: bounded
+            problems.append(f"{case.description}: {str(result['error'])[:300]}"
+                            + (f"\n    hint: {hint}" if hint else ""))
             continue
         try:
             got = [checks.decode_array(o) for o in result["outputs"]]

@@ -51,8 +51,8 @@ JAX_STEPS = {
         "z1": lambda X, W1: X @ W1, "a1": _sigmoid, "z2": lambda a1, w2: a1 @ w2, "y_hat": jnp.exp,
         "L": lambda y_hat, y: jnp.mean((y_hat - y) ** 2)},
     "house_prices": {
-        "inputs": _ones_then, "alpha_h": lambda i, W: i @ W, "beta_h": _sigmoid, "output_inputs": _ones_then,
-        "y_pred": lambda i, w: i @ w, "E": lambda y_pred, y: 0.5 * jnp.sum((y_pred - y) ** 2)},
+        "alpha_h": lambda x, W: _ones_then(x) @ W, "beta_h": _sigmoid, "output_inputs": _ones_then,
+        "alpha_o": lambda i, w: i @ w, "y_pred": lambda alpha_o: alpha_o, "E": lambda y_pred, y: 0.5 * jnp.sum((y_pred - y) ** 2)},
     "layered_softmax": {
         "z1": lambda X, W1, b1: X @ W1 + b1, "a1": jnp.tanh, "z2": lambda a1, W2, b2: a1 @ W2 + b2,
         "y_hat": lambda z: jax.nn.softmax(z, axis=-1),

@@ -226,8 +226,27 @@ STUDENT_SLIPS = {
          "    return n321.sigmoid(a1) * (1 - n321.sigmoid(a1))"),
         ("the sign is flipped: σ rises", "def sigmoid_slope(a1):\n    return a1 * (a1 - 1)"),
     ],
+    "house_prices.dE_dy_pred": [
+        ("∂E_i/∂ŷ_i has the wrong sign", "def dE_dy_pred(y_pred, y):\n    return y - y_pred"),
+        ("∂E_i/∂ŷ_i is twice too large", "def dE_dy_pred(y_pred, y):\n    return 2 * (y_pred - y)"),
+    ],
     "house_prices.dy_pred_dalpha_o": [
         ("∂ŷ/∂α_O: one slope per house", "def dy_pred_dalpha_o(alpha_o):\n    return 1.0"),
+        ("∂ŷ/∂α_O is a sigmoid's slope", "def dy_pred_dalpha_o(alpha_o):\n"
+         "    s = 1 / (1 + np.exp(-alpha_o))\n    return s * (1 - s)"),
+    ],
+    "house_prices.dalpha_o_dw16": [
+        ("∂α_O/∂w16: that is β_H1", "def dalpha_o_dw16(beta_h):\n    return beta_h[:, 0]"),
+    ],
+    "house_prices.dE_dw16": [
+        ("∂E/∂w16 is averaged over the houses", "def dE_dw16(a, b, c):\n    return np.mean(a * b * c)"),
+    ],
+    "house_prices.dalpha_o_dbeta_h1": [
+        ("∂α_O/∂β_H1: w_output[0] is the output's bias", "def dalpha_o_dbeta_h1(w_output):\n    return w_output[0]"),
+    ],
+    "house_prices.dE_dw6": [
+        ("∂E/∂w6 is averaged over the houses", "def dE_dw6(a, b, c, d, e):\n    return np.mean(a * b * c * d * e)"),
+        ("∂E/∂w6 has the wrong sign", "def dE_dw6(a, b, c, d, e):\n    return -np.sum(a * b * c * d * e)"),
     ],
     "house_prices.sigmoid_slope": [
         ("∂β/∂α: β is already the unit's output", "def sigmoid_slope(beta):\n"
@@ -237,6 +256,10 @@ STUDENT_SLIPS = {
         ("∂α_H1/∂w6: that is x₂", "def dalpha_h1_dw6(x):\n    return x[:, 1]"),
     ],
     "house_prices.backprop_shapes": [
+        ("δ_H is transposed", "def backprop_shapes(n, h):\n    return (n,), (h, n), (3, h), (h + 1,)"),
+        ("∂E/∂W_hidden is transposed", "def backprop_shapes(n, h):\n    return (n,), (n, h), (h, 3), (h + 1,)"),
+        ("a weight's derivative has no batch axis", "def backprop_shapes(n, h):\n"
+         "    return (n,), (n, h), (n, 3, h), (n, h + 1)"),
         ("δ_O has one entry per house", "def backprop_shapes(n, h):\n    return (), (n, h), (3, h), (h + 1,)"),
         ("∂E/∂w_output has lost its bias entry", "def backprop_shapes(n, h):\n"
          "    return (n,), (n, h), (3, h), (h,)"),
@@ -253,6 +276,8 @@ STUDENT_SLIPS = {
     "house_prices.gradient": [
         ("∂E/∂w_output has lost its bias entry", "def gradient(inputs, beta_h, d_o, d_h):\n"
          "    return inputs.T @ d_h, beta_h.T @ d_o"),
+        ("the gradient is averaged over the records", "def gradient(inputs, beta_h, d_o, d_h):\n"
+         "    return inputs.T @ d_h / len(d_o), hp.with_bias(beta_h).T @ d_o / len(d_o)"),
     ],
     "softmax_network.network_shapes": [
         ("a shape is a tuple with one entry per axis", "def network_shapes(n, d, h, k):\n"

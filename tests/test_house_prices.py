@@ -185,14 +185,16 @@ def test_what_ships_to_students_spells_out_no_graded_derivative():
     """course/ is installed for students: the slope β(1 − β), the outer products and δ_H are the student's."""
     from pathlib import Path
 
-    for module in (hp, failures, figures):
+    from course import diagrams, graph, graph_view, graphs
+
+    for module in (hp, failures, figures, graphs, graph, graph_view, diagrams):
         source = Path(module.__file__).read_text()
-        for formula in ("(1 - beta", "(1 - f.", "* (1 -", ".T @", "np.outer", "[:, None] * w_output"):
+        for formula in ("(1 - beta", "(1 - f.", "* (1 -", ".T @", "np.outer", "[:, None] * w_output", "w_output[1]"):
             assert formula not in source, (module.__name__, formula)
 
 
 def test_one_wrong_link_fails_only_its_own_visible_test():
-    """Each graded function's first catalogued slip, alone in the reference solution, fails its own test cell."""
+    """Each graded function's every catalogued slip, alone in the reference solution, fails its own test cell only."""
     from course import slips
     from instructor import references
     from tests.test_hints import TESTS, _run_test
@@ -201,7 +203,187 @@ def test_one_wrong_link_fails_only_its_own_visible_test():
     assert {grade_id for grade_id, _ in mine} == {f"test_{name}" for name in LINKS_AND_COMPOSITIONS}
     for name in LINKS_AND_COMPOSITIONS:
         check = f"house_prices.{name}"
-        hint = next(slip.hint for slip in slips.catalogue(check) if slip.wrong)
-        wrong = {name: references.slips(check)[hint]}
-        failing = {grade_id for grade_id, source in mine if _run_test("house_prices", source, wrong) is not None}
-        assert failing == {f"test_{name}"}, (name, failing)
+        for hint in [slip.hint for slip in slips.catalogue(check) if slip.wrong]:
+            wrong = {name: references.slips(check)[hint]}
+            failing = {grade_id for grade_id, source in mine if _run_test("house_prices", source, wrong) is not None}
+            assert failing == {f"test_{name}"}, (name, hint, failing)
+
+
+# --- the graph view, the visible checks' expected values (proofreading of issue 15) ---------
+
+_WRONG_FUNCTIONS = {
+    "dE_dy_pred": (lambda y_pred, y: y - y_pred, "y_pred"),
+    "dy_pred_dalpha_o": (lambda alpha_o: alpha_o, "alpha_o"),
+    "output_error_term": (lambda dE_dy_pred, dy_pred_dalpha_o: dE_dy_pred + dy_pred_dalpha_o, "alpha_o"),
+    "sigmoid_slope": (lambda beta: beta, "alpha_h"),
+    "hidden_error_terms": (lambda d, w, s: np.outer(d, w[:-1]) * s, "output_inputs"),  # the bias weight sent down
+    "gradient": (lambda i, b, d_o, d_h: (i.T @ d_h / len(d_o), hp.with_bias(b).T @ d_o / len(d_o)), "w_output"),
+}
+
+
+@pytest.mark.parametrize("name", [None, *_WRONG_FUNCTIONS])
+def test_the_graph_view_marks_the_first_node_a_wrong_function_reaches(houses, name):
+    """The notebook's view, headless, on the reference functions with one of them wrong."""
+    from course import graphs
+    from course.graph_view import GraphView, render_html
+
+    links = reference.links()
+    if name is not None:
+        from dataclasses import replace
+        links = replace(links, **{name: _WRONG_FUNCTIONS[name][0]})
+    W_start, w_start = hp.initial_weights(seed=0)
+    view = GraphView(graphs.house_prices(), {"x": houses.x, "y": houses.y, "W_hidden": W_start, "w_output": w_start},
+                     lambda values: hp.node_gradients(links, values))
+    assert view.first_wrong == (None if name is None else _WRONG_FUNCTIONS[name][1]), view.text()
+    text = view.text()
+    if name is None:
+        # Every node but the data is checked; the data (x, y) read as data, not as a missing gradient.
+        assert view.report.ok and "not computed" not in text and " missing" not in text, text
+        assert text.count("data: needs no gradient") == 2
+        assert render_html(view.report).count("data: needs no gradient") == 2
+    else:
+        assert f"first wrong node in backward order" in text and "differ from finite differences" in text
+
+
+_MEASURED = ("dE_dy_pred", "dy_pred_dalpha_o", "dalpha_o_dw16", "dalpha_o_dbeta_h1", "sigmoid_slope", "dalpha_h1_dw6")
+
+
+def test_the_visible_checks_of_the_links_do_not_type_their_answers():
+    """Every link (a constant, one entry of its argument, a slope) is measured by finite differences in its
+    visible test: the locked cell a student reads before answering must not print the answer."""
+    from tests.test_hints import TESTS, _visible_calls
+
+    mine = {grade_id: source for notebook, grade_id, source, _ in TESTS if notebook == "house_prices"}
+    for name in _MEASURED:
+        source = mine[f"test_{name}"]
+        assert "hp.measured_slope(" in source and "1.0, 1.0" not in source, name
+        (check, args, expected, _), = _visible_calls("house_prices", source)
+        right = getattr(reference, name)(*args)
+        np.testing.assert_allclose(expected[0], right, rtol=1e-9, atol=1e-12, err_msg=name)
+        assert np.shape(expected[0]) == np.shape(right), name
+
+
+def test_no_visible_composition_is_given_a_link_of_exactly_1():
+    """A link equal to 1 everywhere would hide a composition that leaves it out."""
+    from tests.test_hints import TESTS, _visible_calls
+
+    compositions = ("dE_dw16", "dE_dw6", "output_error_term", "hidden_error_terms")
+    for notebook, grade_id, source, _ in TESTS:
+        if notebook == "house_prices" and grade_id[len("test_"):] in compositions:
+            (check, args, expected, _), = _visible_calls(notebook, source)
+            for link in args:
+                assert not np.all(np.asarray(link) == 1.0), (grade_id, link)
+
+
+def test_measured_slope_measures_elementwise_steps_and_steps_in_one_number():
+    alpha = np.array([-2.0, 0.3, 4.0])
+    sigma = 1 / (1 + np.exp(-alpha))
+    np.testing.assert_allclose(hp.measured_slope(lambda a: 1 / (1 + np.exp(-a)), alpha), sigma * (1 - sigma),
+                               rtol=1e-8)
+    np.testing.assert_allclose(hp.measured_slope(lambda w: w * alpha, 0.7), alpha, rtol=1e-9)
+    np.testing.assert_array_equal(hp.output_unit(alpha), alpha)
+
+
+def test_forgetting_h3s_slope_shows_in_the_table_at_h3s_weights_only(houses):
+    """Section 5: the table (now shown, not only its verdict) points at w3, w8 and w13."""
+    links = reference.links()
+
+    def slightly_wrong(weights):
+        W_hidden, w_output = hp.unnamed(weights)
+        f = hp.forward(houses.x, W_hidden, w_output)
+        delta_output = links.output_error_term(links.dE_dy_pred(f.y_pred, houses.y), links.dy_pred_dalpha_o(f.alpha_o))
+        slopes = np.array(links.sigmoid_slope(f.beta_h))
+        slopes[:, 2] = 1.0
+        return hp.named(*links.gradient(f.inputs, f.beta_h, delta_output,
+                                        links.hidden_error_terms(delta_output, w_output, slopes)))
+
+    check = gradcheck.gradient_check(lambda w: hp.loss(houses.x, houses.y, *hp.unnamed(w)), slightly_wrong,
+                                     hp.named(*hp.initial_weights(0)))
+    assert {name for name, error in zip(check.names, check.errors) if error >= check.threshold} == {"w3", "w8", "w13"}
+    assert check._repr_html_().count("#fde2e2") == 3 and "✗ w3 is off" in str(check)
+
+
+# One wrong link at a time, through the real autograde: exactly that cell loses its points.
+ONE_WRONG_LINK = {
+    "sign": ("dE_dy_pred", [("return y_pred - y", "return y - y_pred")], "wrong sign"),
+    "bias weight sent down": ("hidden_error_terms", [("w_output[1:]", "w_output[:-1]")],
+                              "w_output[0] is the bias"),
+    "sum over the houses as a mean": ("dE_dw6", [("return np.sum(", "return np.mean(")], "averaged over the houses"),
+    "the slope at the wrong place": ("sigmoid_slope", [("return beta * (1 - beta)",
+                                                        "return 1 / (1 + np.exp(-beta)) * (1 - 1 / (1 + np.exp(-beta)))")],
+                                     "β is already the unit's output"),
+}
+
+
+def test_a_submission_with_one_wrong_link_loses_exactly_that_links_points(course):
+    import nbformat
+
+    from instructor import gradebook, submissions
+
+    assignment = "a4_house_prices"
+    course = course.generated(assignment)
+    name, _ = submissions.release_notebook(assignment, course)
+    reference_notebook = submissions.solved(assignment, course)
+    for label, (function, edits, hint) in ONE_WRONG_LINK.items():
+        student = f"one-wrong-{function}"
+        gradebook.submit(course, assignment, student, name, submissions.with_edits(reference_notebook, {function: edits}))
+        result = gradebook.autograde(course, assignment, student)
+        assert result["success"], result.get("log", "") + result.get("error", "")
+        scores = gradebook.scores(course, assignment, student)
+        lost = {cell: (score, top) for cell, (score, top) in scores.cells.items() if score != top}
+        assert lost == {f"test_{function}": (0, scores.cells[f"test_{function}"][1])}, (label, lost)
+        graded = nbformat.read(course / "autograded" / student / assignment / f"{name}.ipynb", as_version=4)
+        [cell] = [c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{function}"]
+        said = "\n".join(str(output.get("text", "")) + str(output.get("evalue", "")) + str(output.get("data", ""))
+                         for output in cell.outputs)
+        assert hint in said, (label, said)
+
+
+@pytest.mark.parametrize("function", ["backprop_shapes", "gradient", "dE_dy_pred", "hidden_error_terms"])
+@pytest.mark.parametrize("answer, says", [
+    (None, "did you forget the `return` statement?"),
+    ("a string", "not a number or an array of numbers"),
+    (np.full(2, np.nan), "expected"),
+])
+def test_a_bad_answer_gets_a_clear_message_from_the_visible_test(function, answer, says):
+    from tests.test_hints import TESTS, _run_test
+
+    [source] = [s for notebook, grade_id, s, _ in TESTS if notebook == "house_prices" and grade_id == f"test_{function}"]
+    message = _run_test("house_prices", source, {function: lambda *args: answer})
+    assert message is not None and "Traceback" not in message
+    assert says in message or (answer is not None and "should return" in message), message
+
+
+def _a4_student_slips():
+    from tests.test_hints import STUDENT_SLIPS
+
+    return [(check, start, code) for check, entries in STUDENT_SLIPS.items() if check.startswith("house_prices.")
+            for start, code in entries]
+
+
+@pytest.mark.parametrize("check, start, code", _a4_student_slips(), ids=[f"{c}:{s[:25]}" for c, s, _ in _a4_student_slips()])
+def test_student_code_with_a_classic_slip_gets_its_hint_from_the_grader_too(check, start, code):
+    """The grader, on the hidden cases, names the slip of student-written code as the visible test does."""
+    from course import checks, slips
+    from instructor.verify import verify_record
+
+    namespace = {"np": np, "hp": hp}
+    exec(code, namespace)
+    function = namespace[check.split(".")[1]]
+    spec, cases = checks.cases_for(check)
+    problems = "\n".join(verify_record(check, {"check": check, "results": [
+        checks.run_case(function, case, spec.outputs) for case in cases]}))
+    [hint] = [slip.hint for slip in slips.catalogue(check) if slip.hint.startswith(start)]
+    assert problems and f"hint: {hint}" in problems, problems
+
+
+def test_a_delta_o_without_the_output_slope_is_invisible_to_the_view_as_the_text_says(houses):
+    from dataclasses import replace
+
+    from course import graphs
+
+    graph = graphs.house_prices()
+    W_start, w_start = hp.initial_weights(seed=0)
+    values = graph.forward({"x": houses.x, "y": houses.y, "W_hidden": W_start, "w_output": w_start})
+    links = replace(reference.links(), output_error_term=lambda dE_dy_pred, slope: dE_dy_pred)
+    assert graph.check(values, hp.node_gradients(links, values)).ok
