@@ -22,6 +22,7 @@ import numpy as np
 from . import data
 from .activations import sigmoid
 from .checks import Case, HiddenCases
+from .gradcheck import measured_slope
 from .slips import Slip
 
 HIDDEN_UNITS = 5
@@ -49,19 +50,6 @@ def output_unit(alpha_o: np.ndarray, output: str = "linear") -> np.ndarray:
     version puts a sigmoid on it (output="sigmoid")."""
     alpha_o = np.asarray(alpha_o, dtype=float)
     return sigmoid(alpha_o) if output == "sigmoid" else alpha_o
-
-
-def measured_slope(step: Callable, at) -> np.ndarray:
-    """How `step(at)` moves when `at` moves, by central differences: a derivative measured, not derived.
-
-    step: one step of the forward pass. at: a number, or an array on which `step` acts entry by
-    entry. Returns step's output's shape: for an elementwise step, each entry's own slope; for a
-    number `at`, the slope of every entry of the output in it. Accurate to about 1e-10 for the
-    course's smooth steps; the visible tests take their expected links from it.
-    """
-    at = np.asarray(at, dtype=float)
-    width = 1e-5 * np.maximum(1.0, np.abs(at))
-    return (np.asarray(step(at + width), dtype=float) - np.asarray(step(at - width), dtype=float)) / (2 * width)
 
 
 class Forward(NamedTuple):

@@ -22,6 +22,7 @@ import numpy as np
 from . import data
 from .activations import sigmoid  # noqa: F401 - also n321.sigmoid, which the notebook uses
 from .checks import Case, HiddenCases
+from .gradcheck import measured_slope
 from .slips import Slip
 
 # A full gradient function: (X, y, W1, w2) -> (dL/dW1 (d, h), dL/dw2 (h,)), what `train` steps with.
@@ -92,21 +93,6 @@ def backprop_of(module) -> Gradients:
 
 # --- finite differences: derivatives that use none of the student's code ------------
 
-FINITE_DIFFERENCE_STEP = 1e-5
-
-
-def _slope_by_finite_differences(function: Callable[[np.ndarray], np.ndarray], at: np.ndarray) -> np.ndarray:
-    """The slope of an elementwise `function` at every entry of `at`, by central differences.
-
-    shapes: `at` any shape; `function` maps an array to one of the same shape; the result has that shape.
-    Private, and no visible test calls it on the arguments a graded function receives: a helper
-    that took a link's own arguments would be that link's answer, ready to copy from the test cell.
-    """
-    at = np.asarray(at, dtype=float)
-    step = FINITE_DIFFERENCE_STEP * np.maximum(1.0, np.abs(at))
-    return (function(at + step) - function(at - step)) / (2 * step)
-
-
 class Links(NamedTuple):
     """The links of one network's forward pass, by finite differences (see `numerical_links`)."""
 
@@ -122,9 +108,9 @@ def numerical_links(X: np.ndarray, y: np.ndarray, W1: np.ndarray, w2: np.ndarray
     at ŷ, the exponential at z2, the sigmoid at z1. shapes: X (n, d), y (n,), W1 (d, h), w2 (h,).
     """
     values = forward(np.asarray(X, dtype=float), W1, w2)
-    return Links(_slope_by_finite_differences(lambda y_hat: record_losses(y_hat, y), values.y_hat),
-                 _slope_by_finite_differences(np.exp, values.z2),
-                 _slope_by_finite_differences(sigmoid, values.z1))
+    return Links(measured_slope(lambda y_hat: record_losses(y_hat, y), values.y_hat),
+                 measured_slope(np.exp, values.z2),
+                 measured_slope(sigmoid, values.z1))
 
 
 def numerical_deltas(X: np.ndarray, y: np.ndarray, W1: np.ndarray, w2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,34 +121,24 @@ def numerical_deltas(X: np.ndarray, y: np.ndarray, W1: np.ndarray, w2: np.ndarra
     W1 (d, h), w2 (h,).
     """
     z1 = np.asarray(X, dtype=float) @ W1
-    delta2 = _slope_by_finite_differences(lambda z2: record_losses(np.exp(z2), y), sigmoid(z1) @ w2)
+    delta2 = measured_slope(lambda z2: record_losses(np.exp(z2), y), sigmoid(z1) @ w2)
     delta1 = np.empty_like(z1)
     for unit in range(z1.shape[1]):
         def losses(column, unit=unit):
             moved = z1.copy()
             moved[:, unit] = column
             return record_losses(np.exp(sigmoid(moved) @ w2), y)
-        delta1[:, unit] = _slope_by_finite_differences(losses, z1[:, unit])
+        delta1[:, unit] = measured_slope(losses, z1[:, unit])
     return delta2, delta1
 
 
 def numerical_gradients(X: np.ndarray, y: np.ndarray, W1: np.ndarray, w2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(∂L/∂W1 (d, h), ∂L/∂w2 (h,)) of the mean loss, by central differences, one weight at a time."""
-    W1, w2 = np.array(W1, dtype=float), np.array(w2, dtype=float)
-    result = []
-    for weights in (W1, w2):
-        gradient = np.empty_like(weights)
-        for index in np.ndindex(weights.shape):
-            original = weights[index]
-            step = FINITE_DIFFERENCE_STEP * max(1.0, abs(original))
-            weights[index] = original + step
-            above = mse(X, y, W1, w2)
-            weights[index] = original - step
-            below = mse(X, y, W1, w2)
-            weights[index] = original
-            gradient[index] = (above - below) / (2 * step)
-        result.append(gradient)
-    return result[0], result[1]
+    """(∂L/∂W1 (d, h), ∂L/∂w2 (h,)) of the mean loss, by finite differences (course.gradcheck's)."""
+    from .gradcheck import numerical_gradient
+
+    gradient = numerical_gradient(lambda p: mse(X, y, p["W1"], p["w2"]),
+                                  {"W1": np.asarray(W1, dtype=float), "w2": np.asarray(w2, dtype=float)})
+    return gradient["W1"], gradient["w2"]
 
 
 def random_network(n: int, d: int, h: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -383,7 +359,7 @@ SLIPS = {
     ),
     "sigmoid_slope": (
         Slip("σ is applied to a1 again: a1 already is σ(z1), and the slope is wanted at z1, from a1",
-             wrong=lambda r, a1: (_slope_by_finite_differences(sigmoid, a1),)),
+             wrong=lambda r, a1: (measured_slope(sigmoid, a1),)),
         Slip("that is σ(z1) itself (a1), not its slope",
              wrong=lambda r, a1: (_array(a1),)),
         Slip("the sign is flipped: σ rises everywhere, so its slope is positive",
