@@ -113,6 +113,10 @@ def test_the_slider_figure_redraws_and_describes_every_regime():
         assert said == describe(run, eta) and said.startswith(f"η = {eta:.3g}")
         assert figure.png() != first
     assert "too large" in describe(sn.train(LINKS, X, labels, start, learning_rate=100.0, steps=300), 100.0)
+    # η = 20 ends below its start but still jumps up and down at the end: not "settles".
+    assert "then it settles" in describe(sn.train(LINKS, X, labels, start, learning_rate=5.0, steps=300), 5.0)
+    unsettled = describe(sn.train(LINKS, X, labels, start, learning_rate=20.0, steps=300), 20.0)
+    assert "never settles" in unsettled and "too large" not in unsettled, unsettled
 
 
 def test_a_student_who_has_not_started_sees_not_implemented():
@@ -167,3 +171,59 @@ def test_tanh_units_learn_the_data_faster_than_sigmoid_ones_as_the_text_says():
     assert round(final_loss(lambda z: 1 / (1 + np.exp(-z)), lambda a: a * (1 - a)), 2) == 0.28
     tanh_run = sn.train(LINKS, X, labels, sn.initial_weights(2, 8, 3), learning_rate=1.0, steps=300)
     assert round(tanh_run.losses[-1], 3) == 0.034
+
+
+# Each graded function's answer, as it would be written out in code or in the text: none of these may
+# appear in what a student reads before that function's exercise (the release notebook's cells above its
+# solution cell, and the course modules of this assignment, which ship whole).
+GIVEAWAYS = {
+    "cross_entropy_slope": ("-y / y_hat", "-y/y_hat", "−y/ŷ", "-y/ŷ", "−y / ŷ", r"-y_{ij}/\hat y", r"\frac{-y"),
+    "softmax_vjp": ("upstream - np.sum(upstream * y_hat", "(upstream - ", "δ_jm − ŷ_m", "(δ_jm"),
+    "output_error": ("y_hat - y", "ŷ − y", "ŷ - y", r"\hat{\mathbf y} - \mathbf y", r"\hat{\mathbf y}-\mathbf y"),
+    "hidden_slope": ("1 - a1 ** 2", "1 - a1**2", "1 − a1²", "1 − a²", "1 - np.tanh", "1 − tanh", "sech"),
+    "hidden_error": ("W2.T", "W2ᵀ", r"W_2^\top", "W_2^T", "@ W2.T"),
+    "weight_gradients": ("X.T @", "a1.T @", "Xᵀ", "a1ᵀ", r"X^\top", r"A_1^\top"),
+    "bias_gradients": ("sum(axis=0)", "mean(axis=0)", ".sum(0)"),
+}
+
+
+def _release_cells():
+    import nbformat
+
+    from tests.conftest import ROOT
+
+    return nbformat.read(ROOT / "release" / "a5_softmax_network" / "softmax_network.ipynb", as_version=4).cells
+
+
+@pytest.mark.parametrize("function", sorted(GIVEAWAYS))
+def test_no_graded_answer_is_shown_before_its_exercise(function):
+    cells = _release_cells()
+    position = next(i for i, cell in enumerate(cells)
+                    if cell.metadata.get("nbgrader", {}).get("grade_id") == function)
+    before = "\n".join(cell.source for cell in cells[:position])
+    shown = [pattern for pattern in GIVEAWAYS[function] if pattern in before]
+    assert not shown, f"{function}'s answer appears above its exercise: {shown}"
+
+
+def test_the_modules_that_ship_to_students_spell_out_no_graded_answer():
+    import inspect
+
+    from course import softmax_network_figures
+
+    data_section = inspect.getsource(data).split("# --- Assignment 5")[1]
+    for name, text in (("course/softmax_network.py", inspect.getsource(sn)),
+                       ("course/softmax_network_figures.py", inspect.getsource(softmax_network_figures)),
+                       ("course/data.py (assignment 5)", data_section)):
+        shown = [(function, pattern) for function, patterns in GIVEAWAYS.items() for pattern in patterns
+                 if pattern in text]
+        assert not shown, f"{name} spells out graded answers: {shown}"
+
+
+def test_the_visible_examples_do_not_show_the_answer_beside_its_inputs():
+    """The visible checks' inputs are given as logits or inputs one step back, not as round probabilities
+    from which ŷ − y, −y/ŷ or 1 − a² can be read off the expected values at a glance."""
+    cells = _release_cells()
+    for function in ("cross_entropy_slope", "output_error", "hidden_slope"):
+        test = next(cell.source for cell in cells
+                    if cell.metadata.get("nbgrader", {}).get("grade_id") == f"test_{function}")
+        assert "y_hat_check, y_check = np.array" not in test and "a1_check = np.array" not in test, function
