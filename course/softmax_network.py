@@ -314,9 +314,9 @@ def _output_error_cases(rng):
     cases.append(Case((softmax(logits), np.array([[1.0, 0, 0], [0, 1.0, 0]])),
                       "very large logits, confidently wrong", batch_size=2))
     # Logits 800 apart: the target's probability rounds to exactly 0 (and a right one to exactly 1).
-    logits = np.array([[0.0, 800.0, 799.0], [5.0, -900.0, 3.0], [900.0, 0.0, 1.0]])
-    cases.append(Case((softmax(logits), np.array([[1.0, 0, 0], [0, 1.0, 0], [1.0, 0, 0]])),
-                      "probabilities rounded to exactly 0 and 1", batch_size=3))
+    logits = np.array([[0.0, 800.0, 799.0], [5.0, -900.0, 3.0], [900.0, 0.0, 1.0], [1.0, 2.0, -850.0]])
+    cases.append(Case((softmax(logits), one_hot([0, 1, 0, 2], 3)), "probabilities rounded to exactly 0 and 1",
+                      batch_size=4))
     n, d, h, k = LARGE
     cases.append(Case((softmax(rng.normal(0, 2, (n, k))), one_hot(rng.integers(0, k, n), k)),
                       f"a large batch: {n} records, {k} classes", batch_size=n, large=True))

@@ -153,22 +153,30 @@ def test_the_graph_is_the_networks_forward_pass():
 
 
 def test_tanh_units_learn_the_data_faster_than_sigmoid_ones_as_the_text_says():
-    """Section 1: 300 steps at η = 1 from the same start end at 0.034 (tanh) and 0.28 (sigmoid)."""
+    """Section 1: 300 steps at η = 1 from the same start end at 0.034 (tanh) and 0.28 (sigmoid); the gap is
+    the slope, not the centring: sigmoid at η = 4 reaches 0.039, a centred sigmoid at η = 1 only 0.31."""
     X, labels = sn.three_classes()
     Y = sn.one_hot(labels, 3)
 
-    def final_loss(activation, slope):
+    def final_loss(activation, slope, learning_rate=1.0):
         W1, b1, W2, b2 = (w.copy() for w in sn.initial_weights(2, 8, 3))
         for _ in range(300):
             a1 = activation(X @ W1 + b1)
             delta_o = (sn.softmax(a1 @ W2 + b2) - Y) / len(X)
             delta_h = (delta_o @ W2.T) * slope(a1)
-            W2, b2 = W2 - a1.T @ delta_o, b2 - delta_o.sum(axis=0)
-            W1, b1 = W1 - X.T @ delta_h, b1 - delta_h.sum(axis=0)
+            W2, b2 = W2 - learning_rate * a1.T @ delta_o, b2 - learning_rate * delta_o.sum(axis=0)
+            W1, b1 = W1 - learning_rate * X.T @ delta_h, b1 - learning_rate * delta_h.sum(axis=0)
         return sn.cross_entropy_of(activation(X @ W1 + b1) @ W2 + b2, Y)
 
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
     assert round(final_loss(np.tanh, lambda a: 1 - a ** 2), 3) == 0.034
-    assert round(final_loss(lambda z: 1 / (1 + np.exp(-z)), lambda a: a * (1 - a)), 2) == 0.28
+    assert round(final_loss(sigmoid, lambda a: a * (1 - a)), 2) == 0.28
+    assert round(final_loss(sigmoid, lambda a: a * (1 - a), learning_rate=4.0), 3) == 0.039
+    # σ(z) − ½, whose slope at a = σ − ½ is (a + ½)(½ − a).
+    assert round(final_loss(lambda z: sigmoid(z) - 0.5, lambda a: (a + 0.5) * (0.5 - a)), 2) == 0.31
+    assert np.allclose(np.tanh(np.linspace(-3, 3, 13)), 2 * sigmoid(2 * np.linspace(-3, 3, 13)) - 1)
     tanh_run = sn.train(LINKS, X, labels, sn.initial_weights(2, 8, 3), learning_rate=1.0, steps=300)
     assert round(tanh_run.losses[-1], 3) == 0.034
 
@@ -227,3 +235,74 @@ def test_the_visible_examples_do_not_show_the_answer_beside_its_inputs():
         test = next(cell.source for cell in cells
                     if cell.metadata.get("nbgrader", {}).get("grade_id") == f"test_{function}")
         assert "y_hat_check, y_check = np.array" not in test and "a1_check = np.array" not in test, function
+
+
+def test_a_submission_with_one_wrong_link_loses_exactly_that_links_points(course):
+    """Autograded for real: each of five submissions with one classic slip in one link fails that link's
+    test cell only, scores every other cell in full, and its feedback names the slip."""
+    import html
+    import re
+
+    from nbgrader.apps import NbGraderAPI
+
+    from instructor import gradebook, submissions
+    from instructor.config import load_config
+    from tests import spec_a5_softmax_network as spec
+
+    assignment = "a5_softmax_network"
+    root = course.generated(assignment)
+    name, _ = submissions.release_notebook(assignment, root)
+    reference_notebook = submissions.solved(assignment, root)
+    api = NbGraderAPI(config=load_config(root))
+    for number, slip in enumerate(spec.ONE_WRONG_LINK):
+        student = f"{assignment}-one-link-{number}"
+        gradebook.submit(root, assignment, student, name, submissions.with_edits(reference_notebook, slip["edits"]))
+        result = gradebook.autograde(root, assignment, student)
+        assert result["success"], result.get("log", "") + result.get("error", "")
+        scored = gradebook.scores(root, assignment, student)
+        lost = {cell for cell, (score, max_score) in scored.cells.items() if score != max_score}
+        assert lost == slip["failing_cells"], (slip["edits"], scored.cells)
+        assert all(scored.cells[cell][0] == 0 for cell in lost)
+        assert api.generate_feedback(assignment, student, force=True)["success"]
+        page = (root / "feedback" / student / assignment / f"{name}.html").read_text()
+        assert slip["feedback_mentions"] in html.unescape(re.sub(r"<[^>]+>", "", page)), slip["edits"]
+
+
+def _sizes_of(name, args):
+    """(n, d, h, k) of a case, those the function's arguments give (None where it has no such size)."""
+    shapes = [np.shape(a) for a in args if np.ndim(a) == 2]
+    if name == "hidden_error":
+        (n, k), (h, _), _ = shapes
+        return n, None, h, k
+    if name == "weight_gradients":
+        (n, d), (_, h), _, (_, k) = shapes
+        return n, d, h, k
+    if name == "bias_gradients":
+        (n, h), (_, k) = shapes
+        return n, None, h, k
+    (n, units), *_ = shapes
+    return n, None, units, None
+
+
+@pytest.mark.parametrize("name", [name for name in sn.HIDDEN_CASES if name != "network_shapes"])
+def test_every_hidden_case_has_different_numbers_of_records_units_and_inputs(name):
+    """n ≠ h ≠ k ≠ d in every case: a transposed answer never has the right shape by accident."""
+    for seed in range(3):
+        for case in sn.HIDDEN_CASES[name].generate(np.random.default_rng(seed)):
+            sizes = [s for s in _sizes_of(name, case.args) if s is not None]
+            assert len(set(sizes)) == len(sizes), (name, case.description, sizes)
+
+
+def test_chaining_the_two_links_fails_the_output_errors_hidden_cases():
+    """Where ŷ rounds to exactly 0, −y/ŷ through the softmax's VJP gives nan: the grader says so too."""
+    from instructor.verify import verify_record
+
+    def chained(y_hat, y):
+        with np.errstate(all="ignore"):
+            return reference.softmax_vjp(y_hat, reference.cross_entropy_slope(y_hat, y))
+
+    spec, cases = checks.cases_for("softmax_network.output_error")
+    record = {"check": "softmax_network.output_error",
+              "results": [checks.run_case(chained, case, spec.outputs) for case in cases]}
+    problems = "\n".join(verify_record("softmax_network.output_error", record))
+    assert "a probability of 0" in problems, problems
