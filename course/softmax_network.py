@@ -411,6 +411,15 @@ def _error_terms_transposed(got, n, d, h, k) -> bool:
     return [int(size) for size in np.ravel(got[0])] == [k, n] or [int(size) for size in np.ravel(got[1])] == [h, n]
 
 
+def _not_finite_where_a_probability_is_zero(got, y_hat, y) -> bool:
+    """inf or nan in a record whose ŷ has an entry exactly 0 (and only there): a division by that 0."""
+    got, y_hat = np.asarray(got[0], dtype=float), np.asarray(y_hat, dtype=float)
+    if got.shape != y_hat.shape or not np.all(np.isfinite(y_hat)):
+        return False
+    bad_rows = ~np.all(np.isfinite(got), axis=1)
+    return bool(bad_rows.any() and np.all(np.any(y_hat[bad_rows] == 0, axis=1)))
+
+
 def _summed_over_units(got, hidden_error, output_error) -> bool:
     n = len(hidden_error)
     return np.shape(got[0]) == (n,) or np.shape(got[1]) == (n,)
@@ -463,7 +472,7 @@ SLIPS = {
              wrong=lambda r, y_hat, y: (r[0] / len(y_hat),)),
         Slip("a probability of 0 (a very confident prediction) makes the loss's link ∂L_i/∂ŷ infinite there: "
              "simplify the two links on paper first, so that no division is left",
-             violated=lambda got, y_hat, y: not np.all(np.isfinite(got[0])) and np.all(np.isfinite(y_hat))),
+             violated=_not_finite_where_a_probability_is_zero),
     ),
     "hidden_slope": (
         Slip("that is the sigmoid's slope a·(1 − a): these hidden units are tanh",

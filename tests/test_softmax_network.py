@@ -306,3 +306,16 @@ def test_chaining_the_two_links_fails_the_output_errors_hidden_cases():
               "results": [checks.run_case(chained, case, spec.outputs) for case in cases]}
     problems = "\n".join(verify_record("softmax_network.output_error", record))
     assert "a probability of 0" in problems, problems
+
+
+def test_a_nan_without_a_zero_probability_is_not_blamed_on_one():
+    """The output error's hint on dividing by a probability of 0 is given only where ŷ has a 0."""
+    from course.slips import catalogue
+
+    [zero_hint] = [slip for slip in catalogue("softmax_network.output_error") if "a probability of 0" in slip.hint]
+    y_hat, y = sn.softmax(np.array([[0.4, -1.3, 2.1], [1.7, 0.2, -0.5]])), sn.one_hot([2, 0], 3)
+    assert not zero_hint.violated((np.full((2, 3), np.nan),), y_hat, y)
+    confident = sn.softmax(np.array([[0.0, 800.0, 799.0], [1.7, 0.2, -0.5]]))
+    with np.errstate(all="ignore"):
+        chained = reference.softmax_vjp(confident, reference.cross_entropy_slope(confident, y))
+    assert zero_hint.violated((chained,), confident, y)
