@@ -319,3 +319,48 @@ def test_a_nan_without_a_zero_probability_is_not_blamed_on_one():
     with np.errstate(all="ignore"):
         chained = reference.softmax_vjp(confident, reference.cross_entropy_slope(confident, y))
     assert zero_hint.violated((chained,), confident, y)
+
+
+@pytest.mark.parametrize("seed, n, d, h, k, scale", [(10, 7, 3, 5, 2, 1.0), (11, 1, 2, 3, 4, 0.5),
+                                                     (12, 23, 4, 9, 6, 3.0), (13, 6, 5, 2, 3, 40.0)])
+def test_each_link_equals_the_vector_jacobian_product_jax_computes_of_its_own_step(seed, n, d, h, k, scale):
+    """Every graded reference on its own arguments (not a chained network), against jax.vjp of the forward
+    step it differentiates: random widths and batches, k = 2, logits in the hundreds (scale 40)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(0, 1, (n, d))
+    W1, b1, W2, b2 = rng.normal(0, 1, (d, h)), rng.normal(0, 1, h), rng.normal(0, scale, (h, k)), rng.normal(0, 1, k)
+    Y = np.eye(k)[rng.integers(0, k, n)]
+    z1, a1, z2, y_hat = sn.forward(X, W1, b1, W2, b2)
+    upstream, delta_o, delta_h = rng.normal(0, 1, (n, k)), rng.normal(0, 1, (n, k)), rng.normal(0, 1, (n, h))
+    slope = rng.uniform(0.05, 1, (n, h))
+
+    def vjp(step, at, cotangent):
+        _, pullback = jax.vjp(step, jnp.asarray(at))
+        return np.asarray(pullback(jnp.asarray(cotangent))[0])
+
+    with jax.enable_x64(True):
+        expected = {
+            "output_error": [np.asarray(jax.grad(lambda z: jnp.sum(logsumexp(z, axis=1) - jnp.sum(Y * z, axis=1)))(
+                jnp.asarray(z2)))],
+            "softmax_vjp": [vjp(lambda z: jax.nn.softmax(z, axis=1), z2, upstream)],
+            "hidden_slope": [vjp(jnp.tanh, z1, np.ones_like(z1))],
+            "hidden_error": [vjp(lambda a: a @ W2, a1, delta_o) * slope],
+            "weight_gradients": [vjp(lambda W: X @ W, W1, delta_h / n), vjp(lambda W: a1 @ W, W2, delta_o / n)],
+            "bias_gradients": [vjp(lambda b: jnp.zeros((n, h)) + b, b1, delta_h / n),
+                               vjp(lambda b: jnp.zeros((n, k)) + b, b2, delta_o / n)],
+        }
+        if np.all(y_hat > 0):
+            expected["cross_entropy_slope"] = [np.asarray(jax.grad(lambda p: -jnp.sum(Y * jnp.log(p)))(
+                jnp.asarray(y_hat)))]
+    got = {
+        "output_error": [reference.output_error(y_hat, Y)],
+        "softmax_vjp": [reference.softmax_vjp(y_hat, upstream)],
+        "hidden_slope": [reference.hidden_slope(a1)],
+        "hidden_error": [reference.hidden_error(delta_o, W2, slope)],
+        "weight_gradients": list(reference.weight_gradients(X, delta_h, a1, delta_o)),
+        "bias_gradients": list(reference.bias_gradients(delta_h, delta_o)),
+        "cross_entropy_slope": [reference.cross_entropy_slope(y_hat, Y)],
+    }
+    for name, wanted in expected.items():
+        for g, w in zip(got[name], wanted):
+            assert np.shape(g) == np.shape(w) and np.allclose(g, w, rtol=1e-7, atol=1e-12), (name, g, w)
