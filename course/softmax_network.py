@@ -264,7 +264,7 @@ def _shapes_cases(rng):
 def _cross_entropy_slope_cases(rng):
     cases = []
     for n, d, h, k in _sizes(rng):
-        # Logits within ±1: no probability below e^−2/k, so the derivative −y/ŷ stays moderate.
+        # Logits within ±1: no probability below e^−2/k, so the derivative stays moderate.
         y_hat = softmax(np.clip(rng.normal(0, 0.7, (n, k)), -1, 1))
         cases.append(Case((y_hat, one_hot(rng.integers(0, k, n), k)), f"{_plural(n, 'record')}, {_plural(k, 'class')}",
                           batch_size=n))
@@ -292,11 +292,15 @@ def _output_error_cases(rng):
     for n, d, h, k in _sizes(rng):
         cases.append(Case((_network(rng, n, d, h, k)[3].y_hat, one_hot(rng.integers(0, k, n), k)),
                           f"{_plural(n, 'record')}, {_plural(k, 'class')}", batch_size=n))
-    # Logits 40 apart: the wrong classes' probabilities are about e^−40, and the target's derivative
-    # −y/ŷ on its own would be about −e^40; the combined link has no division.
+    # Logits 40 apart: the wrong classes' probabilities are about e^−40, where the loss's link on its
+    # own is huge; the combined link stays between −1 and 1.
     logits = np.array([[1000.0, 1040.0, 1001.0], [3.0, -37.0, 2.0]])
     cases.append(Case((softmax(logits), np.array([[1.0, 0, 0], [0, 1.0, 0]])),
                       "very large logits, confidently wrong", batch_size=2))
+    # Logits 800 apart: the target's probability rounds to exactly 0 (and a right one to exactly 1).
+    logits = np.array([[0.0, 800.0, 799.0], [5.0, -900.0, 3.0], [900.0, 0.0, 1.0], [1.0, 2.0, -850.0]])
+    cases.append(Case((softmax(logits), one_hot([0, 1, 0, 2], 3)), "probabilities rounded to exactly 0 and 1",
+                      batch_size=4))
     n, d, h, k = LARGE
     cases.append(Case((softmax(rng.normal(0, 2, (n, k))), one_hot(rng.integers(0, k, n), k)),
                       f"a large batch: {n} records, {k} classes", batch_size=n, large=True))
@@ -314,13 +318,13 @@ def _hidden_error_cases(rng):
     cases = []
     for n, d, h, k in _sizes(rng):
         X, Y, (W1, b1, W2, b2), (z1, a1, z2, y_hat) = _network(rng, n, d, h, k)
-        # δ_o and the slope of the size a forward pass gives, drawn directly: any values are valid inputs.
-        cases.append(Case((rng.normal(0, 0.5, (n, k)), W2, 1 - np.tanh(rng.normal(0, 1, (n, h))) ** 2),
-                          _where(n, d, h, k)))
+        # δ_o and the slope of the size a forward pass gives (a tanh unit's slope lies in (0, 1]), drawn
+        # directly: any values are valid inputs.
+        cases.append(Case((rng.normal(0, 0.5, (n, k)), W2, rng.uniform(0.05, 1.0, (n, h))), _where(n, d, h, k),
+                          batch_size=n))
     n, d, h, k = LARGE
-    cases.append(Case((rng.normal(0, 0.5, (n, k)), rng.normal(0, 0.3, (h, k)),
-                       1 - np.tanh(rng.normal(0, 1, (n, h))) ** 2), f"a large network: {_where(n, d, h, k)}",
-                      large=True))
+    cases.append(Case((rng.normal(0, 0.5, (n, k)), rng.normal(0, 0.3, (h, k)), rng.uniform(0.05, 1.0, (n, h))),
+                      f"a large network: {_where(n, d, h, k)}", batch_size=n, large=True))
     return cases
 
 
@@ -386,6 +390,20 @@ def _one_outputs_pattern(got, delta_o, W2, slope) -> bool:
     return bool(singular[0] > 0 and singular[1] < 1e-9 * singular[0])
 
 
+def _error_terms_transposed(got, n, d, h, k) -> bool:
+    """δ_o given as (k, n) or δ_h as (h, n): the units' axis first (the sizes all differ in every case)."""
+    return [int(size) for size in np.ravel(got[0])] == [k, n] or [int(size) for size in np.ravel(got[1])] == [h, n]
+
+
+def _not_finite_where_a_probability_is_zero(got, y_hat, y) -> bool:
+    """inf or nan in a record whose ŷ has an entry exactly 0 (and only there): a division by that 0."""
+    got, y_hat = np.asarray(got[0], dtype=float), np.asarray(y_hat, dtype=float)
+    if got.shape != y_hat.shape or not np.all(np.isfinite(y_hat)):
+        return False
+    bad_rows = ~np.all(np.isfinite(got), axis=1)
+    return bool(bad_rows.any() and np.all(np.any(y_hat[bad_rows] == 0, axis=1)))
+
+
 def _summed_over_units(got, hidden_error, output_error) -> bool:
     n = len(hidden_error)
     return np.shape(got[0]) == (n,) or np.shape(got[1]) == (n,)
@@ -395,6 +413,9 @@ SLIPS = {
     "network_shapes": (
         Slip("δ_o and δ_h hold one row per record: the error terms are per record, so their first axis is n",
              wrong=lambda r, n, d, h, k: (r[0][1:], r[1][1:], *r[2:])),
+        Slip("an error term holds one row per record and one column per unit: δ_o is (n, k) and δ_h is (n, h), "
+             "not (units, records)",
+             violated=_error_terms_transposed),
         Slip("a bias gradient has the shape of its bias: ∂L/∂b1 has h entries and ∂L/∂b2 has k, one per "
              "unit, whatever the number of records",
              wrong=lambda r, n, d, h, k: (r[0], r[1], r[2], np.r_[n, r[3]], r[4], np.r_[n, r[5]])),
@@ -433,9 +454,9 @@ SLIPS = {
         Slip("δ_o is one record's derivative ∂L_i/∂z2: the 1/n of the mean belongs to the weight "
              "gradients, not here",
              wrong=lambda r, y_hat, y: (r[0] / len(y_hat),)),
-        Slip("a probability of 0 (a very confident prediction) makes −y/ŷ infinite: simplify the two links "
-             "on paper first, so that no division is left",
-             violated=lambda got, y_hat, y: not np.all(np.isfinite(got[0])) and np.all(np.isfinite(y_hat))),
+        Slip("a probability of 0 (a very confident prediction) makes the loss's link ∂L_i/∂ŷ infinite there: "
+             "simplify the two links on paper first, so that no division is left",
+             violated=_not_finite_where_a_probability_is_zero),
     ),
     "hidden_slope": (
         Slip("that is the sigmoid's slope a·(1 − a): these hidden units are tanh",
@@ -444,6 +465,9 @@ SLIPS = {
              wrong=lambda r, a1: (-r[0],)),
     ),
     "hidden_error": (
+        Slip("δ_h is one record's derivative ∂L_i/∂z1: the 1/n of the mean belongs to the weight gradients, "
+             "not here",
+             wrong=lambda r, delta_o, W2, slope: (r[0] / len(delta_o),)),
         Slip("the hidden slope is missing: δ_h is the derivative with respect to z1, and a1 = tanh(z1) "
              "lies between",
              wrong=lambda r, delta_o, W2, slope: (r[0] / np.asarray(slope, dtype=float),)),

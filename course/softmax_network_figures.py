@@ -84,7 +84,13 @@ def describe(run: TrainingRun, learning_rate: float) -> str:
         return (f"η = {learning_rate:.3g}: too large — the loss ends higher than it started ({start:.3g} → "
                 f"{end:.3g} after {steps} steps); {right}.")
     rises = int(np.sum(np.diff(losses) > 0))
-    if losses.max() > start:
+    # Settled: the loss no longer rises anywhere in the last third of the steps.
+    late = losses[-(steps // 3 + 1):]
+    late_rises = int(np.sum(np.diff(late) > 0))
+    if losses.max() > start and late_rises:
+        how = (f"the first steps overshoot (up to {losses.max():.3g}), and it never settles: it still rises on "
+               f"{late_rises} of the last {len(late) - 1} steps")
+    elif losses.max() > start:
         how = f"the first steps overshoot (up to {losses.max():.3g}), then it settles"
     elif rises:
         how = f"it rises on {rises} of the {steps} steps"

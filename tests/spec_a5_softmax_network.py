@@ -174,3 +174,21 @@ REGRESSION_GUARDS = [
     "η = 100: too large — the loss ends higher than it started (1.14 → 3.55 after 300 steps)",
     "after 300 steps the twins differ by 0; loss 0.0363",
 ]
+
+# Submissions with exactly one wrong link each, written as students write the classic slips: each must
+# lose exactly that link's test cell (tests/test_softmax_network.py autogrades them), with the feedback
+# naming the slip.
+ONE_WRONG_LINK = [
+    {"edits": {"cross_entropy_slope": [("return -y / y_hat", "return y / y_hat")]},
+     "failing_cells": {"test_cross_entropy_slope"}, "feedback_mentions": "the sign is flipped"},
+    {"edits": {"output_error": [("return y_hat - y", "return (y_hat - y) / len(y)")]},
+     "failing_cells": {"test_output_error"}, "feedback_mentions": "δ_o is one record's derivative"},
+    {"edits": {"hidden_error": [("return (output_error @ W2.T) * slope", "return (output_error @ W2) * slope")]},
+     "failing_cells": {"test_hidden_error"}, "feedback_mentions": "W2 is (h, k)"},
+    {"edits": {"weight_gradients": [("    return X.T @ hidden_error / n_records, a1.T @ output_error / n_records",
+                                     "    return X.T @ hidden_error, a1.T @ output_error")]},
+     "failing_cells": {"test_weight_gradients"}, "feedback_mentions": "the gradients are summed over the records"},
+    {"edits": {"bias_gradients": [("hidden_error.sum(axis=0) / n_records, output_error.sum(axis=0) / n_records",
+                                   "hidden_error.sum(axis=1) / n_records, output_error.sum(axis=1) / n_records")]},
+     "failing_cells": {"test_bias_gradients"}, "feedback_mentions": "summed over the wrong axis"},
+]

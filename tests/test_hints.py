@@ -282,9 +282,14 @@ STUDENT_SLIPS = {
     "softmax_network.network_shapes": [
         ("a shape is a tuple with one entry per axis", "def network_shapes(n, d, h, k):\n"
          "    return (n, k), (n, h), (d, h), (1, h), (h, k), (1, k)"),
+        ("an error term holds one row per record", "def network_shapes(n, d, h, k):\n"
+         "    return (n, k), (h, n), (d, h), (h,), (h, k), (k,)"),
+        ("an error term holds one row per record", "def network_shapes(n, d, h, k):\n"
+         "    return [k, n], [h, n], [d, h], [h], [h, k], [k]"),
     ],
     "softmax_network.output_error": [
         ("the sign is flipped", "def output_error(y_hat, y):\n    return y - y_hat"),
+        ("δ_o is one record's derivative", "def output_error(y_hat, y):\n    return (y_hat - y) / len(y)"),
         ("a probability of 0", "def output_error(y_hat, y):\n    upstream = -y / y_hat\n"
          "    return y_hat * (upstream - np.sum(upstream * y_hat, axis=1, keepdims=True))"),
     ],
@@ -298,6 +303,8 @@ STUDENT_SLIPS = {
         ("each row must sum to 0", "def softmax_vjp(y_hat, upstream):\n    return y_hat * (1 - y_hat) * upstream"),
     ],
     "softmax_network.hidden_error": [
+        ("δ_h is one record's derivative", "def hidden_error(output_error, W2, slope):\n"
+         "    return (output_error @ W2.T) * slope / len(slope)"),
         ("δ_h uses only one output's weights", "def hidden_error(output_error, W2, slope):\n"
          "    return np.outer(output_error[:, 0], W2[:, 0]) * slope"),
         ("W2 is (h, k)", "def hidden_error(output_error, W2, slope):\n    return (output_error @ W2) * slope"),
