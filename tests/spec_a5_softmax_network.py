@@ -154,7 +154,7 @@ ORACLES = {
 SLIP = {
     "edits": {"hidden_slope": [("return 1 - a1 ** 2", "return a1 * (1 - a1)")]},
     "failing_cells": {"test_hidden_slope"},
-    "feedback_mentions": "that is the sigmoid's slope a·(1 − a): these hidden units are tanh",
+    "feedback_mentions": "that is the sigmoid's slope, written in its output: these hidden units are tanh",
 }
 
 # What the executed source notebook must display: seed 002's softmax table, as the lecture printed it.

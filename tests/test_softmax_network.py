@@ -43,7 +43,7 @@ def test_the_loss_is_the_mean_cross_entropy_and_survives_huge_logits():
     assert np.isclose(sn.cross_entropy(X, Y, W1, b1, W2, b2), -np.mean(np.sum(Y * np.log(y_hat), axis=1)))
     # Logits in the thousands: the shifted softmax and the log-softmax stay finite.
     assert np.isfinite(sn.cross_entropy(X, Y, W1, b1, 1000 * W2, b2))
-    assert np.all(np.isfinite(sn.softmax(np.array([[1000.0, -1000.0, 999.0]]))))
+    assert np.all(np.isfinite(sn.class_probabilities(np.array([[1000.0, -1000.0, 999.0]]))))
 
 
 def test_the_example_has_no_zero_unit_or_symmetric_weights_and_distinct_sizes():
@@ -89,7 +89,7 @@ def test_the_large_case_is_too_large_for_finite_differences_of_the_loss():
     logits = np.log(y_hat)
     started = time.perf_counter()
     for _ in range(20):
-        np.sum(np.log(sn.softmax(logits)) * y)
+        np.sum(np.log(sn.class_probabilities(logits)) * y)
     per_loss = (time.perf_counter() - started) / 20
     assert 2 * logits.size * per_loss > 5 * checks.SECONDS_PER_CALL
 
@@ -162,7 +162,7 @@ def test_tanh_units_learn_the_data_faster_than_sigmoid_ones_as_the_text_says():
         W1, b1, W2, b2 = (w.copy() for w in sn.initial_weights(2, 8, 3))
         for _ in range(300):
             a1 = activation(X @ W1 + b1)
-            delta_o = (sn.softmax(a1 @ W2 + b2) - Y) / len(X)
+            delta_o = (sn.class_probabilities(a1 @ W2 + b2) - Y) / len(X)
             delta_h = (delta_o @ W2.T) * slope(a1)
             W2, b2 = W2 - learning_rate * a1.T @ delta_o, b2 - learning_rate * delta_o.sum(axis=0)
             W1, b1 = W1 - learning_rate * X.T @ delta_h, b1 - learning_rate * delta_h.sum(axis=0)
@@ -313,9 +313,9 @@ def test_a_nan_without_a_zero_probability_is_not_blamed_on_one():
     from course.slips import catalogue
 
     [zero_hint] = [slip for slip in catalogue("softmax_network.output_error") if "a probability of 0" in slip.hint]
-    y_hat, y = sn.softmax(np.array([[0.4, -1.3, 2.1], [1.7, 0.2, -0.5]])), sn.one_hot([2, 0], 3)
+    y_hat, y = sn.class_probabilities(np.array([[0.4, -1.3, 2.1], [1.7, 0.2, -0.5]])), sn.one_hot([2, 0], 3)
     assert not zero_hint.violated((np.full((2, 3), np.nan),), y_hat, y)
-    confident = sn.softmax(np.array([[0.0, 800.0, 799.0], [1.7, 0.2, -0.5]]))
+    confident = sn.class_probabilities(np.array([[0.0, 800.0, 799.0], [1.7, 0.2, -0.5]]))
     with np.errstate(all="ignore"):
         chained = reference.softmax_vjp(confident, reference.cross_entropy_slope(confident, y))
     assert zero_hint.violated((chained,), confident, y)
