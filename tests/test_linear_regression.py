@@ -61,3 +61,101 @@ def test_one_wrong_function_fails_its_own_visible_test_only(name):
     failed = {grade_id for grade_id, source, _ in tests
               if _run_test("linear_regression", source, {name: _wrong(getattr(reference, name))}) is not None}
     assert failed == {f"test_{name}"}
+
+
+# --- no answer to copy: from a visible test, from course/, or from a finite-difference helper ---
+
+def _visible_test(grade_id: str) -> str:
+    _, tests = CELLS["linear_regression"]
+    return next(source for found, source, _ in tests if found == grade_id)
+
+
+def test_no_visible_test_holds_a_call_that_returns_a_graded_answer_from_that_functions_own_arguments():
+    """test_prediction_slopes took its expected values from lr.numerical_links(0.5, 0.1, x, y)[1:] on the very
+    x it passed: that line, pasted as prediction_slopes' body, scored the point with no derivation. In a1 a
+    link is a function of x, or of (ŷ, y), alone, so any finite-difference helper of the model gives a link
+    from those arguments and made-up others: no link's test, nor the shapes' test, may call one; the
+    compositions' tests call lr.numerical_links only to make their arguments, links measured on a model
+    (w, b, x, y) that no graded link receives."""
+    import inspect
+
+    for grade_id in ("test_loss_slope", "test_prediction_slopes"):
+        source = _visible_test(grade_id)
+        assert "numerical" not in source and "_by_finite_differences" not in source, grade_id
+    for grade_id in ("test_observation_gradient", "test_batch_gradient"):
+        for line in _visible_test(grade_id).splitlines():
+            if "lr.numerical_links(" in line:  # as the graded function's arguments, never as its expected value
+                assert line.split("lr.numerical_links(")[0].rstrip().endswith(("(", "(*", ",")), line
+    helpers = [name for name in dir(lr) if name.startswith("numerical")]
+    assert sorted(helpers) == ["numerical_gradient", "numerical_links"]
+    for name in helpers:
+        assert list(inspect.signature(getattr(lr, name)).parameters) == ["w", "b", "x", "y"], name
+    for name in ("loss_slope", "prediction_slopes"):
+        assert not {"w", "b"} & set(inspect.signature(getattr(reference, name)).parameters), name
+
+
+COPIED = {  # a graded function's answer read off the course's finite-difference helpers, with made-up others
+    "loss_slope": lambda y_hat, y: lr.numerical_links(1.0, 0.0, y_hat, y)[0],
+    "prediction_slopes": lambda x: lr.numerical_links(0.5, 0.1, x, x)[1:],
+    "batch_gradient_shapes": lambda n: tuple(np.shape(m) for m in lr.numerical_links(0.5, 0.1, np.zeros(n), np.zeros(n))) + ((), ()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COPIED))
+def test_an_answer_copied_from_finite_differences_runs_past_the_per_call_limit_on_a_hidden_case(name, monkeypatch):
+    """Each such copy is right on small inputs; one hidden case is so large that differencing it one entry at a
+    time (one evaluation of the whole batch's loss per entry, several steps each) takes far longer than
+    SECONDS_PER_CALL, while the derived answer takes a millisecond."""
+    import time
+
+    from course import checks
+
+    copied = COPIED[name]
+    small = {"loss_slope": (np.array([1.5, -0.5]), np.array([2.0, 0.5])), "prediction_slopes": (np.array([2.5, -1.5]),),
+             "batch_gradient_shapes": (3,)}[name]
+    for got, want in zip(np.atleast_1d(copied(*small)) if name == "loss_slope" else copied(*small),
+                         np.atleast_1d(getattr(reference, name)(*small)) if name == "loss_slope"
+                         else getattr(reference, name)(*small)):
+        assert np.allclose(got, want) if name != "batch_gradient_shapes" else got == want
+    [large] = [case for case in lr.HIDDEN_CASES[name].generate(np.random.default_rng(0)) if case.large]
+    n = large.args[0] if name == "batch_gradient_shapes" else np.size(large.args[0])
+    # How many whole-batch evaluations the copy makes per entry, counted on 20 observations.
+    evaluations = []
+    monkeypatch.setattr(lr, "predict", _counted(lr.predict, evaluations))
+    copied(*{"loss_slope": (np.linspace(-1, 1, 20), np.zeros(20)), "prediction_slopes": (np.linspace(-1, 1, 20),),
+             "batch_gradient_shapes": (20,)}[name])
+    monkeypatch.undo()
+    per_entry = len(evaluations) / 20
+    batch = np.linspace(-2.0, 2.0, n)
+    started = time.perf_counter()
+    for _ in range(5):
+        float(np.sum(lr.observation_losses(lr.predict(0.5, 0.1, batch), batch[::-1])))
+    per_evaluation = (time.perf_counter() - started) / 5
+    assert per_entry * n * per_evaluation > 4 * checks.SECONDS_PER_CALL, (n, per_entry, per_evaluation)
+    started = time.perf_counter()
+    getattr(reference, name)(*large.args)
+    assert time.perf_counter() - started < 0.1 * checks.SECONDS_PER_CALL
+
+
+def _counted(function, calls):
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return function(*args, **kwargs)
+    return counted
+
+
+def test_course_module_spells_out_no_link_and_no_gradient():
+    """course/linear_regression.py ships to students: its hidden cases made the links as 2·(w·x + b − y), x and
+    np.ones, its hints said ∂ŷ/∂b 'is 1', and the critical learning rate wrote the Hessian 2·mean(x²)."""
+    import re
+    from pathlib import Path
+
+    source = Path(lr.__file__).read_text()
+    for pattern in (r"2 \* \(", r"np\.ones", r"ones_like", r"is 1\b", r"mean\(x \* x\)", r"2 \* np\.array"):
+        assert not re.search(pattern, source), pattern
+
+
+def test_the_critical_learning_rate_is_two_over_the_largest_eigenvalue_of_the_hessian():
+    x, _ = data.linear_toy()
+    hessian = 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    assert np.isclose(lr.critical_learning_rate(x), 2 / np.linalg.eigvalsh(hessian)[-1], rtol=1e-9)
