@@ -159,3 +159,53 @@ def test_the_critical_learning_rate_is_two_over_the_largest_eigenvalue_of_the_he
     x, _ = data.linear_toy()
     hessian = 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
     assert np.isclose(lr.critical_learning_rate(x), 2 / np.linalg.eigvalsh(hessian)[-1], rtol=1e-9)
+
+
+def _graph_view_cell(**swapped):
+    """The notebook's graph-view demo cell, run in plain Python on the references, `swapped` ones in their place."""
+    import jupytext
+
+    from tests.conftest import ROOT
+
+    notebook = jupytext.read(ROOT / "source" / "a1_linear_regression" / "linear_regression.md")
+    [cell] = [c.source for c in notebook.cells if c.cell_type == "code" and "GraphView(" in c.source]
+    namespace = {"np": np, "lr": lr, **{name: getattr(reference, name) for name in
+                                        ("loss_slope", "prediction_slopes", "observation_gradient")}, **swapped}
+    exec(compile(cell, "<graph view cell>", "exec"), namespace)
+    return namespace["view"]
+
+
+@pytest.mark.parametrize("swapped, first_wrong", [
+    ({}, None),
+    ({"loss_slope": lambda y_hat, y: 2 * (y - y_hat)}, "y_hat"),
+    ({"loss_slope": lambda y_hat, y: y_hat - y}, "y_hat"),
+    ({"loss_slope": lambda y_hat, y: np.array([2 * (y_hat - y)])}, "y_hat"),  # shape (1,) for a single number
+    ({"prediction_slopes": lambda x: (1.0, x)}, "b"),  # swapped: b comes first in backward order
+    ({"prediction_slopes": lambda x: (1.0, 1.0)}, "w"),
+    ({"observation_gradient": lambda g, u, v: (g + u, g + v)}, "b"),  # added, not multiplied
+    ({"observation_gradient": lambda g, u, v: (g, g * v)}, "w"),  # ∂ŷ/∂w left out
+], ids=["right", "sign", "factor 2", "shape", "swapped", "dw is 1", "added", "no dyhat_dw"])
+def test_the_graph_view_marks_the_node_each_wrong_function_reaches_first(swapped, first_wrong):
+    view = _graph_view_cell(**swapped)
+    assert view.first_wrong == first_wrong, view.text()
+    assert view.report.ok == (first_wrong is None)
+
+
+def test_the_graph_view_says_what_went_wrong_without_a_traceback():
+    def observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db):
+        raise ValueError("a bug of the student's")
+
+    assert "the backward pass raised ValueError: a bug of the student's (in observation_gradient, line" in \
+        _graph_view_cell(observation_gradient=observation_gradient).text()
+    nan_view = _graph_view_cell(loss_slope=lambda y_hat, y: np.nan * y_hat)
+    assert nan_view.first_wrong == "y_hat" and "1 of 1 entries are NaN or infinite" in nan_view.text()
+
+
+def test_the_text_names_the_large_hidden_batch_as_the_cases_draw_it():
+    from tests.conftest import ROOT
+
+    text = (ROOT / "source" / "a1_linear_regression" / "linear_regression.md").read_text()
+    assert f"a batch of {lr.LARGE_BATCH:,} observations" in text
+    for name in ("loss_slope", "prediction_slopes"):
+        [large] = [c for c in lr.HIDDEN_CASES[name].generate(np.random.default_rng(1)) if c.large]
+        assert np.size(large.args[0]) == lr.LARGE_BATCH
