@@ -209,3 +209,10 @@ def test_the_text_names_the_large_hidden_batch_as_the_cases_draw_it():
     for name in ("loss_slope", "prediction_slopes"):
         [large] = [c for c in lr.HIDDEN_CASES[name].generate(np.random.default_rng(1)) if c.large]
         assert np.size(large.args[0]) == lr.LARGE_BATCH
+
+
+def test_a_link_that_returns_none_is_not_blamed_on_the_composition_alone():
+    """loss_slope with no `return` made observation_gradient raise on None: the view said where it surfaced,
+    and now also that a value was None, the likely cause."""
+    text = _graph_view_cell(loss_slope=lambda y_hat, y: None).text()
+    assert "(in observation_gradient, line" in text and "does one of your functions lack its `return` statement?" in text
