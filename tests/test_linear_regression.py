@@ -216,3 +216,18 @@ def test_a_link_that_returns_none_is_not_blamed_on_the_composition_alone():
     and now also that a value was None, the likely cause."""
     text = _graph_view_cell(loss_slope=lambda y_hat, y: None).text()
     assert "(in observation_gradient, line" in text and "does one of your functions lack its `return` statement?" in text
+
+
+@pytest.mark.parametrize("check, function, hint", [
+    ("linear_regression.prediction_slopes", lambda x: (x, 1.0), "∂ŷ/∂b came back as a single number"),
+    ("linear_regression.loss_slope", lambda y_hat, y: np.sum(2 * (y_hat - y)), "∂Loss_i/∂ŷ came back as one number"),
+    ("linear_regression.batch_gradient", lambda g, u, v: (g * u, g * v), "the gradient came back with one entry"),
+], ids=["dyhat_db a scalar", "loss slope one number", "batch gradient per observation"])
+def test_the_grader_names_the_slips_that_change_a_shape(check, function, hint):
+    """∂ŷ/∂b written as the number 1 for a batch got no catalogued hint; nor did a loss slope or a batch
+    gradient of the wrong size. The grader's feedback now names each, as the visible test does."""
+    from course import checks
+    from instructor import verify
+
+    problems = verify.verify_record(check, {"check": check, "results": checks.answers(check, function)})
+    assert problems and f"hint: {hint}" in "\n".join(problems)
