@@ -298,7 +298,8 @@ SLIPS = {
         Slip("∂Loss_i/∂b lacks its last link, ∂ŷ/∂b: the chain takes every link on the path from the loss to b, "
              "whatever its value for this model, and the test tries the links of other models",
              wrong=lambda right, dloss, dw, db: (right[0], right[1] / db)),
-        Slip("the links are added: the chain rule multiplies them",
+        Slip("the links are added: that is not how the chain rule puts the slopes of two steps together "
+             "(try it on a chain you can differentiate whole, such as 3·(2·w))",
              wrong=lambda right, dloss, dw, db: (dloss + dw, dloss + db)),
     ),
     "batch_gradient_shapes": (
@@ -315,7 +316,8 @@ SLIPS = {
     "batch_gradient": (
         Slip("the gradient is summed over the observations, but the batch loss is their mean",
              wrong=lambda right, dloss, dw, db: (right[0] * _batch_size(dloss), right[1] * _batch_size(dloss))),
-        Slip("the means of the links were multiplied: take the mean of each observation's product instead",
+        Slip("the means of the links were multiplied: the batch's gradient is not made from its average links; "
+             "an observation's links belong to that observation's loss",
              wrong=lambda right, dloss, dw, db: (np.mean(dloss) * np.mean(dw), np.mean(dloss) * np.mean(db))),
         Slip("the gradient came back with one entry per observation: the batch loss is one number, and so is "
              "its derivative by each parameter; reduce over the observations as the batch loss does",
