@@ -95,14 +95,18 @@ def test_no_visible_test_holds_a_call_that_returns_a_graded_answer_from_that_fun
 
 
 COPIED = {  # a graded function's answer read off the course's finite-difference helpers, with made-up others
-    "loss_slope": lambda y_hat, y: lr.numerical_links(1.0, 0.0, y_hat, y)[0],
-    "prediction_slopes": lambda x: lr.numerical_links(0.5, 0.1, x, x)[1:],
-    "batch_gradient_shapes": lambda n: tuple(np.shape(m) for m in lr.numerical_links(0.5, 0.1, np.zeros(n), np.zeros(n))) + ((), ()),
+    "loss_slope": ("loss_slope", lambda y_hat, y: lr.numerical_links(1.0, 0.0, y_hat, y)[0]),
+    # test_loss_slope's own gradient check turned into an answer (ŷ through lr.predict so that it is counted)
+    "loss_slope by gradcheck": ("loss_slope", lambda y_hat, y: gradcheck.numerical_gradient(
+        lambda p: float(np.sum(lr.observation_losses(lr.predict(1.0, 0.0, p["y_hat"]), y))), {"y_hat": y_hat})["y_hat"]),
+    "prediction_slopes": ("prediction_slopes", lambda x: lr.numerical_links(0.5, 0.1, x, x)[1:]),
+    "batch_gradient_shapes": ("batch_gradient_shapes", lambda n: tuple(
+        np.shape(m) for m in lr.numerical_links(0.5, 0.1, np.zeros(n), np.zeros(n))) + ((), ())),
 }
 
 
-@pytest.mark.parametrize("name", sorted(COPIED))
-def test_an_answer_copied_from_finite_differences_runs_past_the_per_call_limit_on_a_hidden_case(name, monkeypatch):
+@pytest.mark.parametrize("copy", sorted(COPIED))
+def test_an_answer_copied_from_finite_differences_runs_past_the_per_call_limit_on_a_hidden_case(copy, monkeypatch):
     """Each such copy is right on small inputs; one hidden case is so large that differencing it one entry at a
     time (one evaluation of the whole batch's loss per entry, several steps each) takes far longer than
     SECONDS_PER_CALL, while the derived answer takes a millisecond."""
@@ -110,7 +114,7 @@ def test_an_answer_copied_from_finite_differences_runs_past_the_per_call_limit_o
 
     from course import checks
 
-    copied = COPIED[name]
+    name, copied = COPIED[copy]
     small = {"loss_slope": (np.array([1.5, -0.5]), np.array([2.0, 0.5])), "prediction_slopes": (np.array([2.5, -1.5]),),
              "batch_gradient_shapes": (3,)}[name]
     for got, want in zip(np.atleast_1d(copied(*small)) if name == "loss_slope" else copied(*small),
