@@ -346,7 +346,7 @@ class Graph:
                                                              f"is still to be implemented{where}")
         except Exception as error:  # noqa: BLE001
             return self.check(values, {}, numeric,
-                              failure=f"the backward pass raised {_describe(error)}{_raised_in(error)}")
+                              failure=f"the backward pass raised {_describe(error)}{_raised_in(error)}{_none_hint(error)}")
         if not isinstance(gradients, Mapping):
             return self.check(values, {}, numeric, failure=(
                 f"the backward pass returned {type(gradients).__name__}, not a dict of node name -> gradient"))
@@ -577,6 +577,14 @@ def _time_limit(seconds: float):
         if outer_delay:  # someone else's timer was running: give back what is left of it
             signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - start), 1e-3),
                              outer_interval)
+
+
+def _none_hint(error: BaseException) -> str:
+    """A hint when the error is arithmetic on None: the function it surfaced in only received the None,
+    and the one that returned it (with no `return` statement) is elsewhere."""
+    if isinstance(error, TypeError) and "NoneType" in str(error):
+        return "; a value there is None: does one of your functions lack its `return` statement?"
+    return ""
 
 
 def _raised_in(error: BaseException) -> str:

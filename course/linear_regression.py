@@ -156,9 +156,21 @@ def sgd_by_hand(gradient: Gradient, observations: list[tuple[float, float]],
 
 
 def critical_learning_rate(x: np.ndarray) -> float:
-    """Batch gradient descent on the MSE diverges above 2 / λ_max(Hessian)."""
+    """Batch gradient descent on the MSE diverges above 2 / λ_max(Hessian).
+
+    The loss is quadratic in (w, b), so second differences with unit steps give its Hessian
+    exactly (up to rounding), with no derivative written out here: this module ships to the
+    students who derive the gradient.  shapes: x (n,); the targets do not change the Hessian.
+    """
     x = np.asarray(x, dtype=float)
-    hessian = 2 * np.array([[np.mean(x * x), np.mean(x)], [np.mean(x), 1.0]])
+    y = np.zeros_like(x)
+    steps = np.eye(2)
+
+    def loss(theta):
+        return mse(theta[0], theta[1], x, y)
+
+    hessian = np.array([[loss(steps[j] + steps[k]) - loss(steps[j]) - loss(steps[k]) + loss(np.zeros(2))
+                         for k in range(2)] for j in range(2)])
     return float(2 / np.linalg.eigvalsh(hessian)[-1])
 
 
@@ -169,6 +181,13 @@ def _describe(**values) -> str:
                      for name, value in values.items())
 
 
+# So many observations that a link measured by finite differences (lr.numerical_links, or
+# gradcheck.numerical_gradient: one loss evaluation per entry and step) runs far past the per-call
+# limit, while the derived link takes a millisecond: a link copied from a finite-difference helper
+# instead of derived does not pass.
+LARGE_BATCH = 50_000
+
+
 def _loss_slope_cases(rng: np.random.Generator) -> list[Case]:
     cases = [Case((float(y_hat), float(y)), _describe(y_hat=y_hat, y=y)) for y_hat, y in rng.normal(0, 4, size=(4, 2))]
     for n in (2, 3, 8, 50):
@@ -176,6 +195,8 @@ def _loss_slope_cases(rng: np.random.Generator) -> list[Case]:
         cases.append(Case((y_hat, y), f"n={n} observations", batch_size=n))
     cases.append(Case((np.array([2.0, -1.0, 0.5]), np.array([2.0, 1.0, 0.5])), "ŷ = y for two of 3 observations",
                       batch_size=3))
+    cases.append(Case((rng.normal(0, 3, size=LARGE_BATCH), rng.normal(0, 3, size=LARGE_BATCH)),
+                      f"a large batch: n={LARGE_BATCH} observations", batch_size=LARGE_BATCH, large=True))
     return cases
 
 
@@ -183,6 +204,8 @@ def _prediction_slope_cases(rng: np.random.Generator) -> list[Case]:
     cases = [Case((float(x),), f"x={x:.3g}") for x in rng.normal(0, 4, size=3)]
     cases += [Case((rng.uniform(-6, 6, size=n),), f"n={n} observations") for n in (1, 2, 5, 40)]
     cases.append(Case((np.array([0.0, -3.0, 1.0]),), "x = 0 for one of 3 observations"))
+    cases.append(Case((rng.uniform(-6, 6, size=LARGE_BATCH),), f"a large batch: n={LARGE_BATCH} observations",
+                      large=True))
     return cases
 
 
@@ -198,9 +221,9 @@ def _observation_cases(rng: np.random.Generator) -> list[Case]:
     for _ in range(5):
         links = _link_values(rng, None)
         cases.append(Case(links, _describe(dloss_dyhat=links[0], dyhat_dw=links[1], dyhat_db=links[2])))
-    # Links of this notebook's model: ∂ŷ/∂b is 1 for it, ∂ŷ/∂w the observation.
+    # Links of this notebook's model, measured (no link's formula is written in this module).
     w, b, x, y = rng.normal(0, 3, size=4)
-    cases.append(Case((float(2 * (w * x + b - y)), float(x), 1.0), "links of ŷ = w·x + b"))
+    cases.append(Case(tuple(float(link) for link in numerical_links(w, b, x, y)), "links of ŷ = w·x + b"))
     cases.append(Case((-3.0, 0.0, 1.5), "∂ŷ/∂w = 0"))
     return cases
 
@@ -210,14 +233,15 @@ def _batch_cases(rng: np.random.Generator) -> list[Case]:
     w, b = rng.normal(0, 2, size=2)
     x = rng.uniform(-5, 5, size=9)
     y = 2 * x - 1 + rng.normal(0, 1, size=9)
-    cases.append(Case((2 * (w * x + b - y), x, np.ones(9)), "links of ŷ = w·x + b, n=9 observations",
-                      batch_size=9))
+    cases.append(Case(numerical_links(w, b, x, y), "links of ŷ = w·x + b, n=9 observations", batch_size=9))
     return cases
 
 
 def _shape_cases(rng: np.random.Generator) -> list[Case]:
     sizes = [1, 2, 3, 10, 1000, *(int(n) for n in rng.integers(4, 500, size=3))]
-    return [Case((n,), f"n={n}") for n in sizes]
+    # Shapes read off finite differences of a made-up batch of n (lr.numerical_links) take far
+    # longer than the per-call limit at this size; shapes stated take no time.
+    return [Case((n,), f"n={n}") for n in sizes] + [Case((20 * LARGE_BATCH,), f"n={20 * LARGE_BATCH}", large=True)]
 
 
 LINK_SHAPES = ("shape of ∂Loss_i/∂ŷ", "shape of ∂ŷ_i/∂w", "shape of ∂ŷ_i/∂b")
@@ -245,6 +269,9 @@ SLIPS = {
         Slip("∂Loss_i/∂ŷ is the slope of ONE observation's loss, one entry per observation: "
              "do not divide by n (the batch's mean comes later, in batch_gradient)",
              wrong=lambda right, y_hat, y: (right[0] / _batch_size(y_hat),)),
+        Slip("∂Loss_i/∂ŷ came back as one number for the whole batch (a mean or a sum over the observations): "
+             "return every observation's own slope, one entry per observation, with the shape of y_hat",
+             violated=lambda got, y_hat, y: np.size(y_hat) > 1 and np.size(got[0]) == 1),
         Slip("a factor 2 is missing: differentiating a square brings its exponent down as a factor",
              wrong=lambda right, *args: (right[0] / 2,)),
         Slip("the sign is flipped: where ŷ is above y, raising ŷ raises the loss, so the slope is positive there",
@@ -259,16 +286,20 @@ SLIPS = {
              wrong=lambda right, x: (right[1], right[1])),
         Slip("∂ŷ/∂b is not 0: b is a parameter, and ŷ moves when it moves",
              wrong=lambda right, x: (right[0], 0 * right[1])),
+        Slip("∂ŷ/∂b came back as a single number for a batch: return one value per observation, an array with "
+             "the shape of x, as for ∂ŷ/∂w (the compositions multiply the links entry by entry)",
+             violated=lambda got, x: np.size(x) > 1 and np.size(got[1]) == 1),
     ),
     "observation_gradient": (
         Slip("the two gradients are swapped: ∂Loss_i/∂w takes the link ∂ŷ/∂w, ∂Loss_i/∂b the link ∂ŷ/∂b",
              wrong=lambda right, *args: (right[1], right[0])),
         Slip("∂Loss_i/∂w lacks its last link, ∂ŷ/∂w: the chain takes every link on the path from the loss to w",
              wrong=lambda right, dloss, dw, db: (right[0] / dw, right[1])),
-        Slip("∂Loss_i/∂b lacks its last link, ∂ŷ/∂b: it is 1 for ŷ = w·x + b, but not for every model, "
-             "and the test tries other links",
+        Slip("∂Loss_i/∂b lacks its last link, ∂ŷ/∂b: the chain takes every link on the path from the loss to b, "
+             "whatever its value for this model, and the test tries the links of other models",
              wrong=lambda right, dloss, dw, db: (right[0], right[1] / db)),
-        Slip("the links are added: the chain rule multiplies them",
+        Slip("the links are added: that is not how the chain rule puts the slopes of two steps together "
+             "(try it on a chain you can differentiate whole, such as 3·(2·w))",
              wrong=lambda right, dloss, dw, db: (dloss + dw, dloss + db)),
     ),
     "batch_gradient_shapes": (
@@ -277,7 +308,7 @@ SLIPS = {
              wrong=lambda right, n: (*right[:3], (n,), (n,))),
         Slip("(n, 1) is a column: one number per observation has shape (n,), like x",
              wrong=lambda right, n: ((n, 1), (n, 1), (n, 1), *right[3:])),
-        Slip("∂ŷ_i/∂b is 1 for every observation, but there is one of it per observation, as for the other links",
+        Slip("there is one ∂ŷ_i/∂b per observation, as for the other links, even where they are all equal",
              wrong=lambda right, n: (*right[:2], (), *right[3:])),
         Slip("the links of a batch have one entry per observation: shape (n,)",
              wrong=lambda right, n: ((), (), (), *right[3:])),
@@ -285,11 +316,16 @@ SLIPS = {
     "batch_gradient": (
         Slip("the gradient is summed over the observations, but the batch loss is their mean",
              wrong=lambda right, dloss, dw, db: (right[0] * _batch_size(dloss), right[1] * _batch_size(dloss))),
-        Slip("the means of the links were multiplied: take the mean of each observation's product instead",
+        Slip("the means of the links were multiplied: the batch's gradient is not made from its average links; "
+             "an observation's links belong to that observation's loss",
              wrong=lambda right, dloss, dw, db: (np.mean(dloss) * np.mean(dw), np.mean(dloss) * np.mean(db))),
+        Slip("the gradient came back with one entry per observation: the batch loss is one number, and so is "
+             "its derivative by each parameter; reduce over the observations as the batch loss does",
+             violated=lambda got, dloss, dw, db: np.size(dloss) > 1 and np.size(got[0]) == np.size(dloss) > 1),
         Slip("∂Loss/∂w lacks each observation's link ∂ŷ_i/∂w",
              wrong=lambda right, dloss, dw, db: (np.mean(dloss), right[1])),
-        Slip("∂Loss/∂b lacks each observation's link ∂ŷ_i/∂b: it is 1 for ŷ = w·x + b, but the test tries other links",
+        Slip("∂Loss/∂b lacks each observation's link ∂ŷ_i/∂b: whatever its value for this model, the chain takes "
+             "it, and the test tries the links of other models",
              wrong=lambda right, dloss, dw, db: (right[0], np.mean(dloss))),
     ),
 }

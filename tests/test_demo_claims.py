@@ -174,6 +174,16 @@ def test_above_the_limit_batch_descent_diverges(eta):
     assert losses[-1] > losses[0]
 
 
+def test_above_the_limit_the_loss_grows_as_the_text_says():
+    """'about tenfold in the 60 steps just above the limit, past a million times its start within 20 steps at
+    η = 0.2' (the text said the loss 'explodes' everywhere above the limit; just above it, it grows tenfold)."""
+    from course.plots import first_divergence
+
+    ratio = _linear_losses(1.01 * CRITICAL)[-1] / _linear_losses(1.01 * CRITICAL)[0]
+    assert 5 < ratio < 20
+    assert first_divergence(_linear_losses(0.2)) < 20
+
+
 def test_just_under_the_limit_the_parameters_zig_zag_while_the_loss_falls():
     run = lr.gradient_descent(REFERENCE_GRADIENT, x_toy, y_toy, learning_rate=0.95 * CRITICAL, epochs=60)
     assert np.sum(np.diff(np.sign(np.diff(run.w))) != 0) > 30 and np.all(np.diff(run.loss) <= 0)

@@ -109,10 +109,14 @@ STUDENT_SLIPS = {
         ("that is the loss itself", "def loss_slope(y_hat, y):\n    return (y_hat - y) ** 2"),
         ("∂Loss_i/∂ŷ is the slope of ONE observation's loss", "def loss_slope(y_hat, y):\n"
          "    return 2 * (y_hat - y) / np.size(y)"),
+        ("∂Loss_i/∂ŷ came back as one number", "def loss_slope(y_hat, y):\n    return np.mean(2 * (y_hat - y))"),
+        ("∂Loss_i/∂ŷ came back as one number", "def loss_slope(y_hat, y):\n    return np.sum(2 * (y_hat - y))"),
     ],
     "linear_regression.prediction_slopes": [
         ("∂ŷ/∂b is not x", "def prediction_slopes(x):\n    return x, x"),
         ("the two slopes are swapped", "def prediction_slopes(x):\n    return np.ones_like(x), x"),
+        ("∂ŷ/∂b came back as a single number", "def prediction_slopes(x):\n    return x, 1"),
+        ("∂ŷ/∂b came back as a single number", "def prediction_slopes(x):\n    return x, 1.0"),
     ],
     "linear_regression.observation_gradient": [
         ("∂Loss_i/∂b lacks its last link", "def observation_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
@@ -130,6 +134,8 @@ STUDENT_SLIPS = {
          "    return np.sum(dloss_dyhat * dyhat_dw), np.sum(dloss_dyhat * dyhat_db)"),
         ("the means of the links were multiplied", "def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
          "    return np.mean(dloss_dyhat) * np.mean(dyhat_dw), np.mean(dloss_dyhat) * np.mean(dyhat_db)"),
+        ("the gradient came back with one entry per observation", "def batch_gradient(dloss_dyhat, dyhat_dw, dyhat_db):\n"
+         "    return dloss_dyhat * dyhat_dw, dloss_dyhat * dyhat_db"),
     ],
     "activations.softmax": [
         ("you subtracted the largest logit of the whole array", "def softmax(Z):\n"

@@ -367,7 +367,8 @@ def corpus(port: int, course: Path = Path("/nonexistent")) -> list[Hostile]:
                     define("observation_gradient", "return float('nan'), float('nan')")),
             replace(batch, define(batch, "return np.zeros(3), np.zeros(3)"))], (0, 0, 1),
                 {"test_observation_gradient": "not a finite number",
-                 "test_batch_gradient": "expected an array of shape ()"}),
+                 # one entry per observation where the gradient is one number: the catalogued slip's hint
+                 "test_batch_gradient": "the gradient came back with one entry per observation"}),
         Hostile("calls-the-network", [append(NETWORK.format(port=port))], (1, 1, 1), {"last": "no network"}),
         Hostile("corrupt-notebook", [], (0, 0, 0), damage=corrupt, notice="is not a notebook that can be opened"),
         Hostile("renamed-notebook", [], (1, 1, 1), damage=rename),
