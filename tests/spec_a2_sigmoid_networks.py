@@ -175,3 +175,30 @@ REGRESSION_GUARDS = [
     "always 'not admitted': test accuracy 0.705",
     "the model the applicants were drawn from: test accuracy 0.715",
 ]
+
+# Submissions with exactly one wrong link or composition, as students write the slips: each loses that
+# cell's points and no other, and the feedback names the link
+# (tests/test_assignments.py::test_one_wrong_link_loses_exactly_that_links_points).
+ONE_WRONG_LINK = {
+    "squared-error-slope-sign": {
+        "edits": {"squared_error_slope": [("return out - target", "return target - out")]},
+        "failing_cells": {"test_squared_error_slope"},
+        "feedback_mentions": ["CheckFailed: squared_error_slope", "∂E/∂out (squared_error_slope)"],
+    },
+    "w1-chain-ends-with-the-wrong-link": {
+        "edits": {"two_node_gradients": [("dE_dw1 = dE_dx2 * dx2_dw1", "dE_dw1 = dE_dx2 * dx2_ds1")]},
+        "failing_cells": {"test_two_node_gradients"},
+        "feedback_mentions": ["CheckFailed: two_node_gradients", "∂E/∂w1 ends with ∂x2/∂s1"],
+    },
+    "hidden-error-term-without-its-slope": {
+        "edits": {"hidden_error_term": [("return hidden_error * hidden_slope", "return hidden_error")]},
+        "failing_cells": {"test_hidden_error_term"},
+        "feedback_mentions": ["CheckFailed: hidden_error_term", "missing the slope of the hidden unit's own sigmoid"],
+    },
+    "weight-steps-summed": {
+        "edits": {"weight_steps": [(" / n_records\n    delta_w_input_hidden", "\n    delta_w_input_hidden"),
+                                   ("x.T @ delta_hidden / n_records", "x.T @ delta_hidden")]},
+        "failing_cells": {"test_weight_steps"},
+        "feedback_mentions": ["CheckFailed: weight_steps", "the steps are summed over the records"],
+    },
+}

@@ -204,3 +204,24 @@ REGRESSION_GUARDS = [
     "linear output:  E = 8.6326 → 0.0853",
     "σ cannot leave (0, 1)",
 ]
+
+# Submissions with exactly one wrong link or composition, as students write the slips: each loses that
+# cell's points and no other, and the feedback names the slip
+# (tests/test_assignments.py::test_one_wrong_link_loses_exactly_that_links_points).
+ONE_WRONG_LINK = {
+    "dE-dy-pred-sign": {
+        "edits": {"dE_dy_pred": [("return y_pred - y", "return y - y_pred")]},
+        "failing_cells": {"test_dE_dy_pred"}, "feedback_mentions": ["dE_dy_pred", "wrong sign"]},
+    "bias-weight-sent-down": {
+        "edits": {"hidden_error_terms": [("w_output[1:]", "w_output[:-1]")]},
+        "failing_cells": {"test_hidden_error_terms"},
+        "feedback_mentions": ["hidden_error_terms", "w_output[0] is the bias"]},
+    "dE-dw6-as-a-mean": {
+        "edits": {"dE_dw6": [("return np.sum(", "return np.mean(")]},
+        "failing_cells": {"test_dE_dw6"}, "feedback_mentions": ["dE_dw6", "averaged over the houses"]},
+    "sigmoid-slope-at-the-wrong-place": {
+        "edits": {"sigmoid_slope": [("return beta * (1 - beta)",
+                                     "return 1 / (1 + np.exp(-beta)) * (1 - 1 / (1 + np.exp(-beta)))")]},
+        "failing_cells": {"test_sigmoid_slope"},
+        "feedback_mentions": ["sigmoid_slope", "β is already the unit's output"]},
+}

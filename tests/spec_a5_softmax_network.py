@@ -176,19 +176,25 @@ REGRESSION_GUARDS = [
 ]
 
 # Submissions with exactly one wrong link each, written as students write the classic slips: each must
-# lose exactly that link's test cell (tests/test_softmax_network.py autogrades them), with the feedback
+# lose exactly that link's test cell (tests/test_assignments.py autogrades them), with the feedback
 # naming the slip.
-ONE_WRONG_LINK = [
-    {"edits": {"cross_entropy_slope": [("return -y / y_hat", "return y / y_hat")]},
-     "failing_cells": {"test_cross_entropy_slope"}, "feedback_mentions": "the sign is flipped"},
-    {"edits": {"output_error": [("return y_hat - y", "return (y_hat - y) / len(y)")]},
-     "failing_cells": {"test_output_error"}, "feedback_mentions": "δ_o is one record's derivative"},
-    {"edits": {"hidden_error": [("return (output_error @ W2.T) * slope", "return (output_error @ W2) * slope")]},
-     "failing_cells": {"test_hidden_error"}, "feedback_mentions": "W2 is (h, k)"},
-    {"edits": {"weight_gradients": [("    return X.T @ hidden_error / n_records, a1.T @ output_error / n_records",
-                                     "    return X.T @ hidden_error, a1.T @ output_error")]},
-     "failing_cells": {"test_weight_gradients"}, "feedback_mentions": "the gradients are summed over the records"},
-    {"edits": {"bias_gradients": [("hidden_error.sum(axis=0) / n_records, output_error.sum(axis=0) / n_records",
-                                   "hidden_error.sum(axis=1) / n_records, output_error.sum(axis=1) / n_records")]},
-     "failing_cells": {"test_bias_gradients"}, "feedback_mentions": "summed over the wrong axis"},
-]
+ONE_WRONG_LINK = {
+    "cross-entropy-slope-sign": {
+        "edits": {"cross_entropy_slope": [("return -y / y_hat", "return y / y_hat")]},
+        "failing_cells": {"test_cross_entropy_slope"}, "feedback_mentions": ["the sign is flipped"]},
+    "output-error-divided-by-n": {
+        "edits": {"output_error": [("return y_hat - y", "return (y_hat - y) / len(y)")]},
+        "failing_cells": {"test_output_error"}, "feedback_mentions": ["δ_o is one record's derivative"]},
+    "hidden-error-with-W2-untransposed": {
+        "edits": {"hidden_error": [("return (output_error @ W2.T) * slope", "return (output_error @ W2) * slope")]},
+        "failing_cells": {"test_hidden_error"}, "feedback_mentions": ["W2 is (h, k)"]},
+    "weight-gradients-summed": {
+        "edits": {"weight_gradients": [("    return X.T @ hidden_error / n_records, a1.T @ output_error / n_records",
+                                        "    return X.T @ hidden_error, a1.T @ output_error")]},
+        "failing_cells": {"test_weight_gradients"},
+        "feedback_mentions": ["the gradients are summed over the records"]},
+    "bias-gradients-over-the-wrong-axis": {
+        "edits": {"bias_gradients": [("hidden_error.sum(axis=0) / n_records, output_error.sum(axis=0) / n_records",
+                                      "hidden_error.sum(axis=1) / n_records, output_error.sum(axis=1) / n_records")]},
+        "failing_cells": {"test_bias_gradients"}, "feedback_mentions": ["summed over the wrong axis"]},
+}

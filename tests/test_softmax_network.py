@@ -237,37 +237,6 @@ def test_the_visible_examples_do_not_show_the_answer_beside_its_inputs():
         assert "y_hat_check, y_check = np.array" not in test and "a1_check = np.array" not in test, function
 
 
-def test_a_submission_with_one_wrong_link_loses_exactly_that_links_points(course):
-    """Autograded for real: each of five submissions with one classic slip in one link fails that link's
-    test cell only, scores every other cell in full, and its feedback names the slip."""
-    import html
-    import re
-
-    from nbgrader.apps import NbGraderAPI
-
-    from instructor import gradebook, submissions
-    from instructor.config import load_config
-    from tests import spec_a5_softmax_network as spec
-
-    assignment = "a5_softmax_network"
-    root = course.generated(assignment)
-    name, _ = submissions.release_notebook(assignment, root)
-    reference_notebook = submissions.solved(assignment, root)
-    api = NbGraderAPI(config=load_config(root))
-    for number, slip in enumerate(spec.ONE_WRONG_LINK):
-        student = f"{assignment}-one-link-{number}"
-        gradebook.submit(root, assignment, student, name, submissions.with_edits(reference_notebook, slip["edits"]))
-        result = gradebook.autograde(root, assignment, student)
-        assert result["success"], result.get("log", "") + result.get("error", "")
-        scored = gradebook.scores(root, assignment, student)
-        lost = {cell for cell, (score, max_score) in scored.cells.items() if score != max_score}
-        assert lost == slip["failing_cells"], (slip["edits"], scored.cells)
-        assert all(scored.cells[cell][0] == 0 for cell in lost)
-        assert api.generate_feedback(assignment, student, force=True)["success"]
-        page = (root / "feedback" / student / assignment / f"{name}.html").read_text()
-        assert slip["feedback_mentions"] in html.unescape(re.sub(r"<[^>]+>", "", page)), slip["edits"]
-
-
 def _sizes_of(name, args):
     """(n, d, h, k) of a case, those the function's arguments give (None where it has no such size)."""
     shapes = [np.shape(a) for a in args if np.ndim(a) == 2]
