@@ -73,9 +73,16 @@ def graded_outputs(root: Path) -> dict:
         for cell in nbformat.read(path, as_version=4).cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id and cell.cell_type == "code":
-                outputs[path.parent.parent.name, grade_id] = [
-                    (o.output_type, o.get("text"), o.get("evalue"), o.get("data", {}).get("text/plain"))
-                    for o in cell.outputs]
+                shown = []
+                for o in cell.outputs:
+                    # A kernel may send one print's text and its newline as two stream messages, or as
+                    # one: the page shows the same text, so adjacent pieces of one stream are joined.
+                    if o.output_type == "stream" and shown and shown[-1][:2] == ("stream", o.name):
+                        shown[-1] = ("stream", o.name, shown[-1][2] + o.text)
+                        continue
+                    shown.append(("stream", o.name, o.text) if o.output_type == "stream" else
+                                 (o.output_type, o.get("evalue"), o.get("data", {}).get("text/plain")))
+                outputs[path.parent.parent.name, grade_id] = shown
     return outputs
 
 
